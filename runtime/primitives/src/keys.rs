@@ -1,0 +1,229 @@
+//! ed25519 keys: signing, strict verification and batch verification.
+//!
+//! Validity is `verify_strict` (RFC 8032 with canonical encodings, no small-order key or R).
+//! [`verify_batch`] is a faster path with exactly the same accept set: it rejects up front
+//! what strict verification would reject but a batch equation could let through.
+
+use alloc::vec::Vec;
+
+use curve25519_dalek::edwards::CompressedEdwardsY;
+use ed25519_dalek::{Signer, SigningKey, VerifyingKey};
+
+use crate::{Address, Canonical, Hash, SignedTransaction, Transaction};
+
+/// Why a signature was not accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum SignatureError {
+    /// The public key is not a valid, non-small-order curve point.
+    #[error("invalid public key")]
+    InvalidPublicKey,
+    /// The signature does not verify for this key and message.
+    #[error("invalid signature")]
+    InvalidSignature,
+    /// In a batch: the entry at this index is invalid.
+    #[error("invalid signature at index {0}")]
+    InvalidAt(usize),
+}
+
+/// An ed25519 secret key (its 32-byte seed). Zeroized on drop.
+#[derive(Clone)]
+pub struct SecretKey(SigningKey);
+
+impl core::fmt::Debug for SecretKey {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "SecretKey({})", self.address())
+    }
+}
+
+impl SecretKey {
+    /// The key with this 32-byte seed.
+    #[must_use]
+    pub fn from_bytes(seed: &[u8; 32]) -> Self {
+        Self(SigningKey::from_bytes(seed))
+    }
+
+    /// A fresh random key.
+    #[must_use]
+    pub fn generate<R: rand_core::CryptoRngCore + ?Sized>(rng: &mut R) -> Self {
+        Self(SigningKey::generate(rng))
+    }
+
+    /// The 32-byte seed (keep it secret).
+    #[must_use]
+    pub fn to_bytes(&self) -> [u8; 32] {
+        self.0.to_bytes()
+    }
+
+    /// The public key (32 bytes).
+    #[must_use]
+    pub fn public_key(&self) -> [u8; 32] {
+        self.0.verifying_key().to_bytes()
+    }
+
+    /// The account address of this key.
+    #[must_use]
+    pub fn address(&self) -> Address {
+        Address::from_public_key(&self.public_key())
+    }
+
+    /// Signs an arbitrary message.
+    #[must_use]
+    pub fn sign(&self, message: &[u8]) -> [u8; 64] {
+        self.0.sign(message).to_bytes()
+    }
+
+    /// Signs a transaction, producing the [`SignedTransaction`] a node accepts.
+    #[must_use]
+    pub fn sign_tx(&self, tx: Transaction) -> SignedTransaction {
+        let signature = self.sign(&tx.signing_message());
+        SignedTransaction {
+            tx,
+            public_key: self.public_key(),
+            signature,
+        }
+    }
+}
+
+/// Verifies one signature strictly.
+///
+/// # Errors
+/// [`SignatureError::InvalidPublicKey`] or [`SignatureError::InvalidSignature`].
+pub fn verify(
+    public_key: &[u8; 32],
+    message: &[u8],
+    signature: &[u8; 64],
+) -> Result<(), SignatureError> {
+    let key = VerifyingKey::from_bytes(public_key).map_err(|_| SignatureError::InvalidPublicKey)?;
+    if key.is_weak() {
+        return Err(SignatureError::InvalidPublicKey);
+    }
+    key.verify_strict(message, &ed25519_dalek::Signature::from_bytes(signature))
+        .map_err(|_| SignatureError::InvalidSignature)
+}
+
+impl SignedTransaction {
+    /// Verifies the signature over [`Transaction::signing_message`].
+    ///
+    /// # Errors
+    /// When the key or the signature is invalid.
+    pub fn verify(&self) -> Result<(), SignatureError> {
+        verify(
+            &self.public_key,
+            &self.tx.signing_message(),
+            &self.signature,
+        )
+    }
+
+    /// The transaction hash (keccak-256 of the whole encoding).
+    #[must_use]
+    pub fn tx_hash(&self) -> Hash {
+        Canonical::hash(self)
+    }
+}
+
+/// One entry of a batch: public key, message, signature.
+pub type BatchItem<'a> = (&'a [u8; 32], &'a [u8], &'a [u8; 64]);
+
+/// Verifies many signatures at once; accepts exactly what [`verify`] accepts one by one.
+///
+/// Per entry it first rejects what strict verification rejects and a batch equation might
+/// not (weak keys; a small-order or non-canonically encoded R), then checks the batch
+/// equation. On failure it falls back to single verification to name the first bad index.
+///
+/// # Errors
+/// [`SignatureError::InvalidAt`] with the index of the first invalid entry.
+pub fn verify_batch(items: &[BatchItem<'_>]) -> Result<(), SignatureError> {
+    let mut keys = Vec::with_capacity(items.len());
+    let mut sigs = Vec::with_capacity(items.len());
+    let mut msgs = Vec::with_capacity(items.len());
+    for (i, (pk, msg, sig)) in items.iter().enumerate() {
+        let key = VerifyingKey::from_bytes(pk).map_err(|_| SignatureError::InvalidAt(i))?;
+        let mut r = [0u8; 32];
+        r.copy_from_slice(&sig[..32]);
+        let r_ok = CompressedEdwardsY(r)
+            .decompress()
+            .is_some_and(|p| !p.is_small_order() && p.compress().0 == r);
+        if key.is_weak() || !r_ok {
+            return Err(SignatureError::InvalidAt(i));
+        }
+        keys.push(key);
+        sigs.push(ed25519_dalek::Signature::from_bytes(sig));
+        msgs.push(*msg);
+    }
+    if ed25519_dalek::verify_batch(&msgs, &sigs, &keys).is_ok() {
+        return Ok(());
+    }
+    for (i, (pk, msg, sig)) in items.iter().enumerate() {
+        if verify(pk, msg, sig).is_err() {
+            return Err(SignatureError::InvalidAt(i));
+        }
+    }
+    // The batch equation failed but every entry verified alone: impossible for honest
+    // inputs; treat the batch as invalid at its first entry rather than accept it.
+    Err(SignatureError::InvalidAt(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(i: u8) -> SecretKey {
+        SecretKey::from_bytes(&[i; 32])
+    }
+
+    #[test]
+    fn sign_and_verify() {
+        let k = key(1);
+        let sig = k.sign(b"hello");
+        assert_eq!(verify(&k.public_key(), b"hello", &sig), Ok(()));
+        assert_eq!(
+            verify(&k.public_key(), b"hellO", &sig),
+            Err(SignatureError::InvalidSignature)
+        );
+        assert_eq!(
+            verify(&key(2).public_key(), b"hello", &sig),
+            Err(SignatureError::InvalidSignature)
+        );
+    }
+
+    #[test]
+    fn weak_and_small_order_inputs_rejected_by_both_paths() {
+        let k = key(3);
+        let msg = b"m";
+        let mut sig = k.sign(msg);
+        // Identity point as the public key: small order.
+        let mut identity = [0u8; 32];
+        identity[0] = 1;
+        assert!(verify(&identity, msg, &sig).is_err());
+        assert_eq!(
+            verify_batch(&[(&identity, msg, &sig)]),
+            Err(SignatureError::InvalidAt(0))
+        );
+        // Identity as R.
+        sig[..32].copy_from_slice(&identity);
+        assert!(verify(&k.public_key(), msg, &sig).is_err());
+        let pk = k.public_key();
+        assert_eq!(
+            verify_batch(&[(&pk, msg, &sig)]),
+            Err(SignatureError::InvalidAt(0))
+        );
+    }
+
+    #[test]
+    fn batch_names_first_bad_index() {
+        let keys: Vec<SecretKey> = (0..8).map(key).collect();
+        let pks: Vec<[u8; 32]> = keys.iter().map(SecretKey::public_key).collect();
+        let msgs: Vec<Vec<u8>> = (0..8u8).map(|i| alloc::vec![i; 10]).collect();
+        let mut sigs: Vec<[u8; 64]> = keys.iter().zip(&msgs).map(|(k, m)| k.sign(m)).collect();
+        let items = |sigs: &Vec<[u8; 64]>| -> Vec<([u8; 32], Vec<u8>, [u8; 64])> {
+            (0..8).map(|i| (pks[i], msgs[i].clone(), sigs[i])).collect()
+        };
+        let owned = items(&sigs);
+        let refs: Vec<BatchItem<'_>> = owned.iter().map(|(p, m, s)| (p, m.as_slice(), s)).collect();
+        assert_eq!(verify_batch(&refs), Ok(()));
+        sigs[5][40] ^= 1;
+        let owned = items(&sigs);
+        let refs: Vec<BatchItem<'_>> = owned.iter().map(|(p, m, s)| (p, m.as_slice(), s)).collect();
+        assert_eq!(verify_batch(&refs), Err(SignatureError::InvalidAt(5)));
+    }
+}

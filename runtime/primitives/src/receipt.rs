@@ -1,0 +1,136 @@
+//! Receipts and events: what executing a transaction did, as every node records it.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use borsh::io::{Read, Result as IoResult, Write};
+use borsh::{BorshDeserialize, BorshSerialize};
+
+use crate::codec::{bad_tag, check_len, read_tag};
+use crate::limits::{
+    MAX_ERROR_MESSAGE_LEN, MAX_EVENT_DATA_SIZE, MAX_EVENT_TOPICS, MAX_EVENTS_PER_TX,
+    MAX_RECEIPT_SIZE, MAX_RETURN_DATA_SIZE,
+};
+use crate::{Address, Canonical, DecodeError, Gas, Hash};
+
+/// How a transaction ended. Every variant but `Success` reverted the transaction's state
+/// changes; the fee was charged and the nonce bumped in all cases.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, core::hash::Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum ReceiptStatus {
+    /// Executed to completion (tag 0).
+    Success,
+    /// The contract reverted, with a message in the receipt's `error` (tag 1).
+    Reverted,
+    /// Gas ran out; execution stopped at the limit (tag 2).
+    OutOfGas,
+    /// The contract trapped: unreachable, division by zero, out-of-bounds access, stack
+    /// exhaustion (tag 3).
+    Trapped,
+    /// Any other contract-visible failure: invalid code at deploy, call depth, reentrancy,
+    /// a missing method or contract (tag 4).
+    Failed,
+}
+
+impl ReceiptStatus {
+    const ALL: [Self; 5] = [
+        Self::Success,
+        Self::Reverted,
+        Self::OutOfGas,
+        Self::Trapped,
+        Self::Failed,
+    ];
+
+    /// The encoding tag.
+    #[must_use]
+    pub const fn tag(self) -> u8 {
+        self as u8
+    }
+}
+
+impl BorshSerialize for ReceiptStatus {
+    fn serialize<W: Write>(&self, writer: &mut W) -> IoResult<()> {
+        writer.write_all(&[self.tag()])
+    }
+}
+
+impl BorshDeserialize for ReceiptStatus {
+    fn deserialize_reader<R: Read>(reader: &mut R) -> IoResult<Self> {
+        let tag = read_tag(reader)?;
+        Self::ALL
+            .get(usize::from(tag))
+            .copied()
+            .ok_or_else(|| bad_tag("ReceiptStatus", tag))
+    }
+}
+
+/// A log entry emitted by a contract: indexed topics and opaque data.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+pub struct Event {
+    /// The contract that emitted it.
+    pub contract: Address,
+    /// Up to [`MAX_EVENT_TOPICS`] topics; the first is conventionally the event's signature hash.
+    pub topics: Vec<Hash>,
+    /// Up to [`MAX_EVENT_DATA_SIZE`] bytes.
+    #[cfg_attr(feature = "serde", serde(with = "crate::serde_helpers::hex_bytes"))]
+    pub data: Vec<u8>,
+}
+
+impl Event {
+    /// Checks topic count and data size.
+    ///
+    /// # Errors
+    /// The first limit broken.
+    pub fn validate(&self) -> Result<(), DecodeError> {
+        check_len("event.topics", self.topics.len(), MAX_EVENT_TOPICS)?;
+        check_len("event.data", self.data.len(), MAX_EVENT_DATA_SIZE)
+    }
+}
+
+/// The outcome of one transaction.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+pub struct Receipt {
+    /// How it ended.
+    pub status: ReceiptStatus,
+    /// Gas charged (intrinsic + execution).
+    pub gas_used: Gas,
+    /// What the called method returned (empty for transfers and failures).
+    #[cfg_attr(feature = "serde", serde(with = "crate::serde_helpers::hex_bytes"))]
+    pub return_data: Vec<u8>,
+    /// Events emitted, in order; empty when the transaction failed.
+    pub events: Vec<Event>,
+    /// Why it failed: a revert message or a deterministic description of the failure.
+    pub error: Option<String>,
+}
+
+impl Canonical for Receipt {
+    const NAME: &'static str = "Receipt";
+    const MAX_SIZE: usize = MAX_RECEIPT_SIZE;
+
+    fn validate(&self) -> Result<(), DecodeError> {
+        check_len(
+            "receipt.return_data",
+            self.return_data.len(),
+            MAX_RETURN_DATA_SIZE,
+        )?;
+        check_len("receipt.events", self.events.len(), MAX_EVENTS_PER_TX)?;
+        if let Some(e) = &self.error {
+            check_len("receipt.error", e.len(), MAX_ERROR_MESSAGE_LEN)?;
+        }
+        self.events.iter().try_for_each(Event::validate)
+    }
+}
+
+impl Canonical for Event {
+    const NAME: &'static str = "Event";
+    const MAX_SIZE: usize = 20 + 4 + MAX_EVENT_TOPICS * 32 + 4 + MAX_EVENT_DATA_SIZE;
+
+    fn validate(&self) -> Result<(), DecodeError> {
+        Event::validate(self)
+    }
+}

@@ -1,0 +1,297 @@
+//! Transactions: what a sender signs, what the chain executes, and their limits.
+//!
+//! ```text
+//! Transaction { chain_id, nonce, gas_limit, gas_price, kind: Transfer | Deploy | Call }
+//!      │ signing message = "cairn/tx/v1" ‖ encode(tx)
+//!      ▼
+//! SignedTransaction { tx, public_key, signature } ── encode ── keccak256 ──► tx hash
+//! ```
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use borsh::io::{Read, Result as IoResult, Write};
+use borsh::{BorshDeserialize, BorshSerialize};
+
+use crate::codec::{bad_tag, check_len, read_tag};
+use crate::limits::{MAX_ARGS_SIZE, MAX_CODE_SIZE, MAX_METHOD_NAME_LEN, MAX_TX_SIZE};
+use crate::{Address, Amount, Canonical, ChainId, DecodeError, Gas, Hash, Nonce};
+
+/// Domain tag prefixed to the encoded transaction to form the signing message; it keeps a
+/// transaction signature from being valid as any other kind of signed message.
+pub const TX_SIGNING_DOMAIN: &[u8] = b"cairn/tx/v1";
+
+/// Defines an enum of newtype variants with explicit one-byte borsh tags, so an unknown tag
+/// decodes to [`DecodeError::InvalidTag`].
+macro_rules! tagged_enum {
+    ($name:ident, $($tag:literal => $variant:ident($inner:ty)),+ $(,)?) => {
+        impl BorshSerialize for $name {
+            fn serialize<W: Write>(&self, writer: &mut W) -> IoResult<()> {
+                match self {
+                    $(Self::$variant(inner) => {
+                        writer.write_all(&[$tag])?;
+                        inner.serialize(writer)
+                    })+
+                }
+            }
+        }
+
+        impl BorshDeserialize for $name {
+            fn deserialize_reader<R: Read>(reader: &mut R) -> IoResult<Self> {
+                match read_tag(reader)? {
+                    $($tag => Ok(Self::$variant(<$inner>::deserialize_reader(reader)?)),)+
+                    tag => Err(bad_tag(stringify!($name), tag)),
+                }
+            }
+        }
+    };
+}
+
+/// An unsigned transaction.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+pub struct Transaction {
+    /// The chain this transaction is for; part of the signed message.
+    pub chain_id: ChainId,
+    /// The sender's next nonce.
+    pub nonce: Nonce,
+    /// Most gas the transaction may use; the sender must afford `gas_limit × gas_price + value`.
+    pub gas_limit: Gas,
+    /// Price per unit of gas, paid to the block proposer for the gas actually used.
+    #[borsh(
+        serialize_with = "crate::u256_borsh::serialize",
+        deserialize_with = "crate::u256_borsh::deserialize"
+    )]
+    #[cfg_attr(feature = "serde", serde(with = "crate::serde_helpers::u256_dec"))]
+    pub gas_price: Amount,
+    /// What the transaction does.
+    pub kind: TxKind,
+}
+
+/// What a transaction does.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(tag = "type", rename_all = "snake_case"))]
+pub enum TxKind {
+    /// Move native tokens to an account or contract (tag 0).
+    Transfer(Transfer),
+    /// Deploy contract code, optionally running an init method (tag 1).
+    Deploy(Deploy),
+    /// Call a method of a deployed contract (tag 2).
+    Call(Call),
+}
+
+tagged_enum!(TxKind, 0 => Transfer(Transfer), 1 => Deploy(Deploy), 2 => Call(Call));
+
+/// A native-token transfer.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+pub struct Transfer {
+    /// Recipient.
+    pub to: Address,
+    /// Amount moved.
+    #[borsh(
+        serialize_with = "crate::u256_borsh::serialize",
+        deserialize_with = "crate::u256_borsh::deserialize"
+    )]
+    #[cfg_attr(feature = "serde", serde(with = "crate::serde_helpers::u256_dec"))]
+    pub amount: Amount,
+}
+
+/// A contract deployment.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+pub struct Deploy {
+    /// The WebAssembly module.
+    #[cfg_attr(feature = "serde", serde(with = "crate::serde_helpers::hex_bytes"))]
+    pub code: Vec<u8>,
+    /// A method run once, atomically with the deploy (a constructor).
+    pub init: Option<MethodCall>,
+    /// With a salt the address is [`Address::for_create2`]; without, [`Address::for_create`].
+    pub salt: Option<Hash>,
+    /// Native tokens sent to the new contract.
+    #[borsh(
+        serialize_with = "crate::u256_borsh::serialize",
+        deserialize_with = "crate::u256_borsh::deserialize"
+    )]
+    #[cfg_attr(feature = "serde", serde(with = "crate::serde_helpers::u256_dec"))]
+    pub value: Amount,
+}
+
+/// A method name and its encoded arguments.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+pub struct MethodCall {
+    /// The method: `[A-Za-z_][A-Za-z0-9_]*`, at most [`MAX_METHOD_NAME_LEN`] bytes.
+    pub method: String,
+    /// Canonically encoded arguments, at most [`MAX_ARGS_SIZE`] bytes.
+    #[cfg_attr(feature = "serde", serde(with = "crate::serde_helpers::hex_bytes"))]
+    pub args: Vec<u8>,
+}
+
+/// A call to a deployed contract.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+pub struct Call {
+    /// The contract.
+    pub to: Address,
+    /// The method: `[A-Za-z_][A-Za-z0-9_]*`, at most [`MAX_METHOD_NAME_LEN`] bytes.
+    pub method: String,
+    /// Canonically encoded arguments, at most [`MAX_ARGS_SIZE`] bytes.
+    #[cfg_attr(feature = "serde", serde(with = "crate::serde_helpers::hex_bytes"))]
+    pub args: Vec<u8>,
+    /// Native tokens attached to the call.
+    #[borsh(
+        serialize_with = "crate::u256_borsh::serialize",
+        deserialize_with = "crate::u256_borsh::deserialize"
+    )]
+    #[cfg_attr(feature = "serde", serde(with = "crate::serde_helpers::u256_dec"))]
+    pub value: Amount,
+}
+
+/// Checks a method name: 1 to [`MAX_METHOD_NAME_LEN`] bytes of `[A-Za-z_][A-Za-z0-9_]*`.
+///
+/// # Errors
+/// [`DecodeError::FieldTooLarge`] or [`DecodeError::InvalidField`] naming `field`.
+pub fn validate_method_name(field: &'static str, name: &str) -> Result<(), DecodeError> {
+    check_len(field, name.len(), MAX_METHOD_NAME_LEN)?;
+    let mut bytes = name.bytes();
+    let first_ok = bytes
+        .next()
+        .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_');
+    if !first_ok || !bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+        return Err(DecodeError::InvalidField {
+            field,
+            reason: alloc::format!("method name {name:?} is not an identifier"),
+        });
+    }
+    Ok(())
+}
+
+impl Transaction {
+    /// The exact bytes a sender signs: [`TX_SIGNING_DOMAIN`] followed by the encoding.
+    #[must_use]
+    pub fn signing_message(&self) -> Vec<u8> {
+        let mut msg = Vec::with_capacity(TX_SIGNING_DOMAIN.len() + 128);
+        msg.extend_from_slice(TX_SIGNING_DOMAIN);
+        self.serialize(&mut msg)
+            .expect("writing to a Vec cannot fail");
+        msg
+    }
+
+    /// The value the transaction moves (transfer amount, deploy or call value).
+    #[must_use]
+    pub fn value(&self) -> Amount {
+        match &self.kind {
+            TxKind::Transfer(t) => t.amount,
+            TxKind::Deploy(d) => d.value,
+            TxKind::Call(c) => c.value,
+        }
+    }
+
+    /// Checks the limits of every field.
+    ///
+    /// # Errors
+    /// The first limit broken.
+    pub fn validate(&self) -> Result<(), DecodeError> {
+        match &self.kind {
+            TxKind::Transfer(_) => Ok(()),
+            TxKind::Deploy(d) => {
+                check_len("deploy.code", d.code.len(), MAX_CODE_SIZE)?;
+                if let Some(init) = &d.init {
+                    validate_method_name("deploy.init.method", &init.method)?;
+                    check_len("deploy.init.args", init.args.len(), MAX_ARGS_SIZE)?;
+                }
+                Ok(())
+            }
+            TxKind::Call(c) => {
+                validate_method_name("call.method", &c.method)?;
+                check_len("call.args", c.args.len(), MAX_ARGS_SIZE)
+            }
+        }
+    }
+}
+
+impl Canonical for Transaction {
+    const NAME: &'static str = "Transaction";
+    const MAX_SIZE: usize = MAX_TX_SIZE;
+
+    fn validate(&self) -> Result<(), DecodeError> {
+        Transaction::validate(self)
+    }
+}
+
+/// A transaction with the sender's ed25519 public key and signature.
+///
+/// The sender is [`Address::from_public_key`] of `public_key`; the hash is keccak-256 of the
+/// whole encoding (signature included).
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+pub struct SignedTransaction {
+    /// The signed transaction.
+    pub tx: Transaction,
+    /// The sender's ed25519 public key (32 bytes, compressed Edwards point).
+    #[cfg_attr(feature = "serde", serde(with = "crate::serde_helpers::hex_array"))]
+    pub public_key: [u8; 32],
+    /// ed25519 signature of [`Transaction::signing_message`] (64 bytes: R ‖ S).
+    #[cfg_attr(feature = "serde", serde(with = "crate::serde_helpers::hex_array"))]
+    pub signature: [u8; 64],
+}
+
+impl SignedTransaction {
+    /// The sender's address, derived from the public key.
+    #[must_use]
+    pub fn sender(&self) -> Address {
+        Address::from_public_key(&self.public_key)
+    }
+}
+
+impl Canonical for SignedTransaction {
+    const NAME: &'static str = "SignedTransaction";
+    const MAX_SIZE: usize = MAX_TX_SIZE;
+
+    fn validate(&self) -> Result<(), DecodeError> {
+        self.tx.validate()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn method_names() {
+        for ok in [
+            "a",
+            "transfer",
+            "_x",
+            "balance_of2",
+            &"m".repeat(MAX_METHOD_NAME_LEN),
+        ] {
+            assert_eq!(validate_method_name("m", ok), Ok(()), "{ok}");
+        }
+        for bad in ["", "1a", "a-b", "a b", "é"] {
+            assert!(
+                matches!(
+                    validate_method_name("m", bad),
+                    Err(DecodeError::InvalidField { .. })
+                ),
+                "{bad}"
+            );
+        }
+        assert!(matches!(
+            validate_method_name("m", &"m".repeat(MAX_METHOD_NAME_LEN + 1)),
+            Err(DecodeError::FieldTooLarge {
+                len: 65,
+                max: 64,
+                ..
+            })
+        ));
+    }
+}

@@ -1,0 +1,3 @@
+//! Key-value storage traits, an in-memory store and the RocksDB store.
+//!
+//! (Being built: see the state and VM issues.)
