@@ -75,7 +75,10 @@ pub(crate) fn header() -> BlockHeader {
 
 pub(crate) fn block() -> Block {
     let txs = vec![signed(), key().sign_tx(call())];
-    let mut block = Block { header: header(), txs };
+    let mut block = Block {
+        header: header(),
+        txs,
+    };
     block.header.tx_root = block.compute_tx_root();
     block
 }

@@ -28,7 +28,12 @@ fn render() -> String {
     entry(&mut out, "receipt", &fixtures::receipt());
     let deployer = fixtures::key().address();
     writeln!(out, "address.of_key_0x11 = {deployer}").unwrap();
-    writeln!(out, "address.create(nonce=4) = {}", Address::for_create(&deployer, 4)).unwrap();
+    writeln!(
+        out,
+        "address.create(nonce=4) = {}",
+        Address::for_create(&deployer, 4)
+    )
+    .unwrap();
     writeln!(
         out,
         "address.create2(salt=0x5a..) = {}",
@@ -45,10 +50,24 @@ fn encodings_match_golden_file() {
     if std::env::var_os("CAIRN_BLESS").is_some() {
         std::fs::write(&path, &actual).unwrap();
     }
-    let expected = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{}: {e} (run with CAIRN_BLESS=1 to create it)", path.display()));
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e} (run with CAIRN_BLESS=1 to create it)",
+            path.display()
+        )
+    });
     for (i, (a, e)) in actual.lines().zip(expected.lines()).enumerate() {
-        assert_eq!(a, e, "line {} of {} differs: a format change must be deliberate", i + 1, path.display());
+        assert_eq!(
+            a,
+            e,
+            "line {} of {} differs: a format change must be deliberate",
+            i + 1,
+            path.display()
+        );
     }
-    assert_eq!(actual.lines().count(), expected.lines().count(), "golden file line count");
+    assert_eq!(
+        actual.lines().count(),
+        expected.lines().count(),
+        "golden file line count"
+    );
 }

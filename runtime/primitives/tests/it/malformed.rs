@@ -3,8 +3,8 @@
 
 use cairn_primitives::limits::{MAX_ARGS_SIZE, MAX_CODE_SIZE, MAX_EVENT_TOPICS, MAX_TX_SIZE};
 use cairn_primitives::{
-    Block, BlockHeader, Call, Canonical, DecodeError, Deploy, Event, Hash, Receipt, SignedTransaction,
-    Transaction, TxKind, U256,
+    Block, BlockHeader, Call, Canonical, DecodeError, Deploy, Event, Hash, Receipt,
+    SignedTransaction, Transaction, TxKind, U256,
 };
 
 use crate::fixtures;
@@ -19,14 +19,18 @@ fn truncated_input_is_truncated_error() {
     for len in [0, 1, 8, KIND_TAG_OFFSET, bytes.len() / 2, bytes.len() - 1] {
         assert_eq!(
             SignedTransaction::decode(&bytes[..len]),
-            Err(DecodeError::Truncated { what: "SignedTransaction" }),
+            Err(DecodeError::Truncated {
+                what: "SignedTransaction"
+            }),
             "length {len}"
         );
     }
     let header = fixtures::header().encode();
     assert_eq!(
         BlockHeader::decode(&header[..header.len() - 1]),
-        Err(DecodeError::Truncated { what: "BlockHeader" })
+        Err(DecodeError::Truncated {
+            what: "BlockHeader"
+        })
     );
 }
 
@@ -36,11 +40,20 @@ fn trailing_bytes_are_rejected() {
     bytes.extend_from_slice(&[0, 0]);
     assert_eq!(
         SignedTransaction::decode(&bytes),
-        Err(DecodeError::TrailingBytes { what: "SignedTransaction", count: 2 })
+        Err(DecodeError::TrailingBytes {
+            what: "SignedTransaction",
+            count: 2
+        })
     );
     let mut bytes = fixtures::receipt().encode();
     bytes.push(1);
-    assert_eq!(Receipt::decode(&bytes), Err(DecodeError::TrailingBytes { what: "Receipt", count: 1 }));
+    assert_eq!(
+        Receipt::decode(&bytes),
+        Err(DecodeError::TrailingBytes {
+            what: "Receipt",
+            count: 1
+        })
+    );
 }
 
 #[test]
@@ -48,11 +61,18 @@ fn oversized_input_is_rejected_before_decoding() {
     let bytes = vec![0u8; MAX_TX_SIZE + 1];
     assert_eq!(
         SignedTransaction::decode(&bytes),
-        Err(DecodeError::Oversized { what: "SignedTransaction", len: MAX_TX_SIZE + 1, max: MAX_TX_SIZE })
+        Err(DecodeError::Oversized {
+            what: "SignedTransaction",
+            len: MAX_TX_SIZE + 1,
+            max: MAX_TX_SIZE
+        })
     );
     let mut header = fixtures::header().encode();
     header.push(0);
-    assert!(matches!(BlockHeader::decode(&header), Err(DecodeError::Oversized { .. })));
+    assert!(matches!(
+        BlockHeader::decode(&header),
+        Err(DecodeError::Oversized { .. })
+    ));
 }
 
 #[test]
@@ -60,13 +80,31 @@ fn unknown_enum_tags_are_typed() {
     let mut bytes = fixtures::transfer().encode();
     assert_eq!(bytes[KIND_TAG_OFFSET], 0, "transfer tag");
     bytes[KIND_TAG_OFFSET] = 3;
-    assert_eq!(Transaction::decode(&bytes), Err(DecodeError::InvalidTag { what: "TxKind", tag: 3 }));
+    assert_eq!(
+        Transaction::decode(&bytes),
+        Err(DecodeError::InvalidTag {
+            what: "TxKind",
+            tag: 3
+        })
+    );
     bytes[KIND_TAG_OFFSET] = 0xff;
-    assert_eq!(Transaction::decode(&bytes), Err(DecodeError::InvalidTag { what: "TxKind", tag: 0xff }));
+    assert_eq!(
+        Transaction::decode(&bytes),
+        Err(DecodeError::InvalidTag {
+            what: "TxKind",
+            tag: 0xff
+        })
+    );
 
     let mut receipt = fixtures::receipt().encode();
     receipt[0] = 5;
-    assert_eq!(Receipt::decode(&receipt), Err(DecodeError::InvalidTag { what: "ReceiptStatus", tag: 5 }));
+    assert_eq!(
+        Receipt::decode(&receipt),
+        Err(DecodeError::InvalidTag {
+            what: "ReceiptStatus",
+            tag: 5
+        })
+    );
 }
 
 #[test]
@@ -74,11 +112,16 @@ fn non_canonical_option_and_utf8_are_rejected() {
     // Deploy: tag(1) | code len u32 | code | init option tag ...
     let tx = fixtures::deploy();
     let mut bytes = tx.encode();
-    let TxKind::Deploy(d) = &tx.kind else { unreachable!() };
+    let TxKind::Deploy(d) = &tx.kind else {
+        unreachable!()
+    };
     let init_tag = KIND_TAG_OFFSET + 1 + 4 + d.code.len();
     assert_eq!(bytes[init_tag], 1, "init is Some");
     bytes[init_tag] = 2;
-    assert!(matches!(Transaction::decode(&bytes), Err(DecodeError::NonCanonical { .. })));
+    assert!(matches!(
+        Transaction::decode(&bytes),
+        Err(DecodeError::NonCanonical { .. })
+    ));
 
     // Call method "transfer": replace its first byte with 0xff (invalid UTF-8).
     let call = fixtures::call();
@@ -86,7 +129,10 @@ fn non_canonical_option_and_utf8_are_rejected() {
     let method_start = KIND_TAG_OFFSET + 1 + 20 + 4;
     assert_eq!(&bytes[method_start..method_start + 8], b"transfer");
     bytes[method_start] = 0xff;
-    assert!(matches!(Transaction::decode(&bytes), Err(DecodeError::NonCanonical { .. })));
+    assert!(matches!(
+        Transaction::decode(&bytes),
+        Err(DecodeError::NonCanonical { .. })
+    ));
 }
 
 #[test]
@@ -99,7 +145,12 @@ fn huge_length_prefix_does_not_allocate_or_panic() {
 
 fn call_with(method: &str, args: Vec<u8>) -> Transaction {
     let mut tx = fixtures::call();
-    tx.kind = TxKind::Call(Call { to: Default::default(), method: method.into(), args, value: U256::zero() });
+    tx.kind = TxKind::Call(Call {
+        to: Default::default(),
+        method: method.into(),
+        args,
+        value: U256::zero(),
+    });
     tx
 }
 
@@ -108,22 +159,38 @@ fn field_limits_are_enforced_at_their_edge() {
     assert!(Transaction::decode(&call_with("m", vec![0; MAX_ARGS_SIZE]).encode()).is_ok());
     assert_eq!(
         Transaction::decode(&call_with("m", vec![0; MAX_ARGS_SIZE + 1]).encode()),
-        Err(DecodeError::FieldTooLarge { field: "call.args", len: MAX_ARGS_SIZE + 1, max: MAX_ARGS_SIZE })
+        Err(DecodeError::FieldTooLarge {
+            field: "call.args",
+            len: MAX_ARGS_SIZE + 1,
+            max: MAX_ARGS_SIZE
+        })
     );
     assert!(matches!(
         Transaction::decode(&call_with("not-an-ident", vec![]).encode()),
-        Err(DecodeError::InvalidField { field: "call.method", .. })
+        Err(DecodeError::InvalidField {
+            field: "call.method",
+            ..
+        })
     ));
 
     let deploy = |size: usize| {
         let mut tx = fixtures::deploy();
-        tx.kind = TxKind::Deploy(Deploy { code: vec![0; size], init: None, salt: None, value: U256::zero() });
+        tx.kind = TxKind::Deploy(Deploy {
+            code: vec![0; size],
+            init: None,
+            salt: None,
+            value: U256::zero(),
+        });
         tx
     };
     assert!(Transaction::decode(&deploy(MAX_CODE_SIZE).encode()).is_ok());
     assert_eq!(
         Transaction::decode(&deploy(MAX_CODE_SIZE + 1).encode()),
-        Err(DecodeError::FieldTooLarge { field: "deploy.code", len: MAX_CODE_SIZE + 1, max: MAX_CODE_SIZE })
+        Err(DecodeError::FieldTooLarge {
+            field: "deploy.code",
+            len: MAX_CODE_SIZE + 1,
+            max: MAX_CODE_SIZE
+        })
     );
 
     let mut event = fixtures::event();
@@ -132,7 +199,11 @@ fn field_limits_are_enforced_at_their_edge() {
     event.topics.push(Hash::ZERO);
     assert!(matches!(
         Event::decode(&event.encode()),
-        Err(DecodeError::FieldTooLarge { field: "event.topics", len: 5, max: 4 })
+        Err(DecodeError::FieldTooLarge {
+            field: "event.topics",
+            len: 5,
+            max: 4
+        })
     ));
 }
 
@@ -140,7 +211,10 @@ fn field_limits_are_enforced_at_their_edge() {
 fn block_validates_its_transactions() {
     let mut block = fixtures::block();
     block.txs[0].tx = call_with("bad name", vec![]);
-    assert!(matches!(Block::decode(&block.encode()), Err(DecodeError::InvalidField { .. })));
+    assert!(matches!(
+        Block::decode(&block.encode()),
+        Err(DecodeError::InvalidField { .. })
+    ));
 }
 
 #[test]

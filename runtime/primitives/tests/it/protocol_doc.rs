@@ -5,7 +5,8 @@
 use std::collections::BTreeMap;
 
 use cairn_primitives::{
-    Address, BlockHeader, Canonical, Hash, SecretKey, Transaction, merkle_root, parse_fixed_hex, to_hex,
+    Address, BlockHeader, Canonical, Hash, SecretKey, Transaction, merkle_root, parse_fixed_hex,
+    to_hex,
 };
 
 fn vectors() -> Vec<BTreeMap<String, String>> {
@@ -18,7 +19,9 @@ fn vectors() -> Vec<BTreeMap<String, String>> {
             (None, "```vector") => current = Some(BTreeMap::new()),
             (Some(_), "```") => out.push(current.take().unwrap()),
             (Some(map), l) if !l.is_empty() => {
-                let (k, v) = l.split_once('=').unwrap_or_else(|| panic!("bad vector line {l:?}"));
+                let (k, v) = l
+                    .split_once('=')
+                    .unwrap_or_else(|| panic!("bad vector line {l:?}"));
                 map.insert(k.trim().to_string(), v.trim().to_string());
             }
             _ => {}
@@ -28,8 +31,15 @@ fn vectors() -> Vec<BTreeMap<String, String>> {
 }
 
 fn check(v: &BTreeMap<String, String>, field: &str, actual: &str) {
-    let expected = v.get(field).unwrap_or_else(|| panic!("vector {:?} lacks {field}", v.get("kind")));
-    assert_eq!(expected, actual, "docs/protocol.md vector {:?}: {field}", v.get("name"));
+    let expected = v
+        .get(field)
+        .unwrap_or_else(|| panic!("vector {:?} lacks {field}", v.get("kind")));
+    assert_eq!(
+        expected,
+        actual,
+        "docs/protocol.md vector {:?}: {field}",
+        v.get("name")
+    );
 }
 
 #[test]
@@ -61,10 +71,18 @@ fn protocol_doc_vectors_hold() {
             "address" => {
                 let deployer: Address = v["deployer"].parse().unwrap();
                 let nonce: u64 = v["nonce"].parse().unwrap();
-                check(v, "create", &Address::for_create(&deployer, nonce).to_string());
+                check(
+                    v,
+                    "create",
+                    &Address::for_create(&deployer, nonce).to_string(),
+                );
                 let salt: Hash = v["salt"].parse().unwrap();
                 let code_hash: Hash = v["code_hash"].parse().unwrap();
-                check(v, "create2", &Address::for_create2(&deployer, &salt, &code_hash).to_string());
+                check(
+                    v,
+                    "create2",
+                    &Address::for_create2(&deployer, &salt, &code_hash).to_string(),
+                );
             }
             "merkle" => {
                 let leaves: Vec<Hash> = v["leaves"]
@@ -78,6 +96,9 @@ fn protocol_doc_vectors_hold() {
         }
     }
     for kind in ["tx", "header", "address", "merkle"] {
-        assert!(kinds.get(kind).copied().unwrap_or(0) >= 1, "docs/protocol.md has no {kind} vector");
+        assert!(
+            kinds.get(kind).copied().unwrap_or(0) >= 1,
+            "docs/protocol.md has no {kind} vector"
+        );
     }
 }

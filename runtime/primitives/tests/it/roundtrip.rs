@@ -28,45 +28,110 @@ fn kind() -> impl Strategy<Value = TxKind> {
         (address(), amount()).prop_map(|(to, amount)| TxKind::Transfer(Transfer { to, amount })),
         (
             bytes(300),
-            proptest::option::of((method(), bytes(50)).prop_map(|(method, args)| MethodCall { method, args })),
+            proptest::option::of(
+                (method(), bytes(50)).prop_map(|(method, args)| MethodCall { method, args })
+            ),
             proptest::option::of(hash()),
             amount()
         )
-            .prop_map(|(code, init, salt, value)| TxKind::Deploy(Deploy { code, init, salt, value })),
-        (address(), method(), bytes(100), amount())
-            .prop_map(|(to, method, args, value)| TxKind::Call(Call { to, method, args, value })),
+            .prop_map(|(code, init, salt, value)| TxKind::Deploy(Deploy {
+                code,
+                init,
+                salt,
+                value
+            })),
+        (address(), method(), bytes(100), amount()).prop_map(|(to, method, args, value)| {
+            TxKind::Call(Call {
+                to,
+                method,
+                args,
+                value,
+            })
+        }),
     ]
 }
 
 fn transaction() -> impl Strategy<Value = Transaction> {
     (any::<u64>(), any::<u64>(), any::<u64>(), amount(), kind()).prop_map(
-        |(chain_id, nonce, gas_limit, gas_price, kind)| Transaction { chain_id, nonce, gas_limit, gas_price, kind },
-    )
-}
-
-fn signed() -> impl Strategy<Value = SignedTransaction> {
-    (transaction(), any::<[u8; 32]>(), any::<[u8; 32]>(), any::<[u8; 32]>()).prop_map(|(tx, public_key, s1, s2)| {
-        let mut signature = [0u8; 64];
-        signature[..32].copy_from_slice(&s1);
-        signature[32..].copy_from_slice(&s2);
-        SignedTransaction { tx, public_key, signature }
-    })
-}
-
-fn header() -> impl Strategy<Value = BlockHeader> {
-    (hash(), any::<u64>(), any::<u64>(), address(), hash(), hash(), hash(), any::<u64>(), any::<u64>()).prop_map(
-        |(parent_hash, height, timestamp, proposer, tx_root, receipts_root, state_root, gas_used, gas_limit)| {
-            BlockHeader { parent_hash, height, timestamp, proposer, tx_root, receipts_root, state_root, gas_used, gas_limit }
+        |(chain_id, nonce, gas_limit, gas_price, kind)| Transaction {
+            chain_id,
+            nonce,
+            gas_limit,
+            gas_price,
+            kind,
         },
     )
 }
 
+fn signed() -> impl Strategy<Value = SignedTransaction> {
+    (
+        transaction(),
+        any::<[u8; 32]>(),
+        any::<[u8; 32]>(),
+        any::<[u8; 32]>(),
+    )
+        .prop_map(|(tx, public_key, s1, s2)| {
+            let mut signature = [0u8; 64];
+            signature[..32].copy_from_slice(&s1);
+            signature[32..].copy_from_slice(&s2);
+            SignedTransaction {
+                tx,
+                public_key,
+                signature,
+            }
+        })
+}
+
+fn header() -> impl Strategy<Value = BlockHeader> {
+    (
+        hash(),
+        any::<u64>(),
+        any::<u64>(),
+        address(),
+        hash(),
+        hash(),
+        hash(),
+        any::<u64>(),
+        any::<u64>(),
+    )
+        .prop_map(
+            |(
+                parent_hash,
+                height,
+                timestamp,
+                proposer,
+                tx_root,
+                receipts_root,
+                state_root,
+                gas_used,
+                gas_limit,
+            )| {
+                BlockHeader {
+                    parent_hash,
+                    height,
+                    timestamp,
+                    proposer,
+                    tx_root,
+                    receipts_root,
+                    state_root,
+                    gas_used,
+                    gas_limit,
+                }
+            },
+        )
+}
+
 fn event() -> impl Strategy<Value = Event> {
-    (address(), proptest::collection::vec(hash(), 0..=4), bytes(64)).prop_map(|(contract, topics, data)| Event {
-        contract,
-        topics,
-        data,
-    })
+    (
+        address(),
+        proptest::collection::vec(hash(), 0..=4),
+        bytes(64),
+    )
+        .prop_map(|(contract, topics, data)| Event {
+            contract,
+            topics,
+            data,
+        })
 }
 
 fn receipt() -> impl Strategy<Value = Receipt> {
@@ -83,7 +148,13 @@ fn receipt() -> impl Strategy<Value = Receipt> {
         proptest::collection::vec(event(), 0..4),
         proptest::option::of("[ -~]{0,80}"),
     )
-        .prop_map(|(status, gas_used, return_data, events, error)| Receipt { status, gas_used, return_data, events, error })
+        .prop_map(|(status, gas_used, return_data, events, error)| Receipt {
+            status,
+            gas_used,
+            return_data,
+            events,
+            error,
+        })
 }
 
 fn round_trips<T: Canonical + PartialEq + std::fmt::Debug>(value: &T) {
@@ -95,7 +166,12 @@ fn round_trips<T: Canonical + PartialEq + std::fmt::Debug>(value: &T) {
 
 /// Flips, truncates or extends an encoding; whatever the decoder accepts must re-encode to
 /// the same bytes (one encoding per value), and nothing may panic.
-fn mutated_is_canonical_or_rejected<T: Canonical>(mut bytes: Vec<u8>, op: u8, pos: usize, byte: u8) {
+fn mutated_is_canonical_or_rejected<T: Canonical>(
+    mut bytes: Vec<u8>,
+    op: u8,
+    pos: usize,
+    byte: u8,
+) {
     if !bytes.is_empty() {
         let i = pos % bytes.len();
         match op % 4 {

@@ -11,7 +11,10 @@ fn signature_for_chain_a_does_not_verify_on_chain_b() {
     let mut other_chain = signed.clone();
     other_chain.tx.chain_id += 1;
     assert_eq!(other_chain.verify(), Err(SignatureError::InvalidSignature));
-    assert_ne!(other_chain.tx.signing_message(), signed.tx.signing_message());
+    assert_ne!(
+        other_chain.tx.signing_message(),
+        signed.tx.signing_message()
+    );
 }
 
 #[test]
@@ -62,11 +65,19 @@ fn batch_verification_agrees_with_single() {
         })
         .collect();
     let msgs: Vec<Vec<u8>> = txs.iter().map(|t| t.tx.signing_message()).collect();
-    let items: Vec<_> = txs.iter().zip(&msgs).map(|(t, m)| (&t.public_key, m.as_slice(), &t.signature)).collect();
+    let items: Vec<_> = txs
+        .iter()
+        .zip(&msgs)
+        .map(|(t, m)| (&t.public_key, m.as_slice(), &t.signature))
+        .collect();
     assert_eq!(verify_batch(&items), Ok(()));
     let mut bad = txs.clone();
     bad[17].tx.chain_id = 99;
     let msgs: Vec<Vec<u8>> = bad.iter().map(|t| t.tx.signing_message()).collect();
-    let items: Vec<_> = bad.iter().zip(&msgs).map(|(t, m)| (&t.public_key, m.as_slice(), &t.signature)).collect();
+    let items: Vec<_> = bad
+        .iter()
+        .zip(&msgs)
+        .map(|(t, m)| (&t.public_key, m.as_slice(), &t.signature))
+        .collect();
     assert_eq!(verify_batch(&items), Err(SignatureError::InvalidAt(17)));
 }

@@ -1,0 +1,4 @@
+//! Cross-crate tests: workspace rules, and (as the node grows) the real `cairn` binary
+//! driven from outside.
+
+mod deps;
