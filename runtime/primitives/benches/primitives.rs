@@ -110,7 +110,7 @@ fn main() {
 
     for size in [64usize, 1024] {
         let keys: Vec<SecretKey> = (0..size)
-            .map(|i| SecretKey::from_bytes(&[(i % 251) as u8 + 1; 32]))
+            .map(|i| SecretKey::from_bytes(&[u8::try_from(i % 251).unwrap() + 1; 32]))
             .collect();
         let txs: Vec<SignedTransaction> = keys
             .iter()
