@@ -1,0 +1,278 @@
+//! JSON types of the API. Amounts are decimal strings, bytes `0x`-hex, counters numbers.
+
+use std::fmt;
+use std::str::FromStr;
+
+use cairn_primitives::serde_helpers::{hex_bytes, u256_dec};
+use cairn_primitives::{
+    Address, Amount, BlockHeader, Event, Gas, Hash, Height, Nonce, ReceiptStatus,
+    SignedTransaction, Timestamp,
+};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// Opaque bytes, `0x`-hex in JSON.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Bytes(#[serde(with = "hex_bytes")] pub Vec<u8>);
+
+impl From<Vec<u8>> for Bytes {
+    fn from(v: Vec<u8>) -> Self {
+        Self(v)
+    }
+}
+
+/// Which block a query refers to: a height, a block hash, `"latest"` or `"finalized"`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum BlockId {
+    /// The newest block this node has executed (the default).
+    #[default]
+    Latest,
+    /// The newest finalized block.
+    Finalized,
+    /// The block at this height.
+    Height(Height),
+    /// The block with this hash.
+    Hash(Hash),
+}
+
+impl fmt::Display for BlockId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Latest => f.write_str("latest"),
+            Self::Finalized => f.write_str("finalized"),
+            Self::Height(h) => write!(f, "{h}"),
+            Self::Hash(h) => write!(f, "{h}"),
+        }
+    }
+}
+
+impl FromStr for BlockId {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "latest" => Ok(Self::Latest),
+            "finalized" => Ok(Self::Finalized),
+            s if s.starts_with("0x") => s
+                .parse()
+                .map(Self::Hash)
+                .map_err(|e| format!("block hash: {e}")),
+            s => s.parse().map(Self::Height).map_err(|_| {
+                format!(
+                    "expected a height, a 0x block hash, \"latest\" or \"finalized\"; got {s:?}"
+                )
+            }),
+        }
+    }
+}
+
+impl Serialize for BlockId {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Height(h) => s.serialize_u64(*h),
+            other => s.collect_str(other),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for BlockId {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Height(u64),
+            Text(String),
+        }
+        match Raw::deserialize(d)? {
+            Raw::Height(h) => Ok(Self::Height(h)),
+            Raw::Text(s) => s.parse().map_err(serde::de::Error::custom),
+        }
+    }
+}
+
+/// The head of the chain.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Head {
+    /// Height of the latest block.
+    pub height: Height,
+    /// Its hash.
+    pub hash: Hash,
+    /// Its timestamp (milliseconds since the Unix epoch).
+    pub timestamp: Timestamp,
+}
+
+/// An account as seen at some block.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountInfo {
+    /// The address asked about.
+    pub address: Address,
+    /// Balance in the smallest unit.
+    #[serde(with = "u256_dec")]
+    pub balance: Amount,
+    /// Number of transactions sent (the next valid nonce).
+    pub nonce: Nonce,
+    /// Hash of the contract code, or `null` for a plain account.
+    pub code_hash: Option<Hash>,
+}
+
+/// A block, with its transactions as hashes or in full.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlockInfo {
+    /// The block hash.
+    pub hash: Hash,
+    /// The header.
+    pub header: BlockHeader,
+    /// The transactions.
+    pub transactions: BlockTransactions,
+}
+
+/// A block's transactions: hashes only, or whole.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum BlockTransactions {
+    /// Whole transactions, in block order (`full_txs = true`).
+    Full(Vec<SignedTransaction>),
+    /// Transaction hashes, in block order.
+    Hashes(Vec<Hash>),
+}
+
+/// Where an included transaction is.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TxLocation {
+    /// Height of the including block.
+    pub block_height: Height,
+    /// Hash of the including block.
+    pub block_hash: Hash,
+    /// Position in the block.
+    pub index: u32,
+}
+
+/// An included transaction.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TxInfo {
+    /// The transaction hash.
+    pub hash: Hash,
+    /// The sender (derived from the public key).
+    pub from: Address,
+    /// The signed transaction.
+    pub transaction: SignedTransaction,
+    /// Where it is.
+    #[serde(flatten)]
+    pub location: TxLocation,
+}
+
+/// An event with where it was emitted.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventLog {
+    /// The event.
+    #[serde(flatten)]
+    pub event: EventFields,
+    /// Hash of the emitting transaction.
+    pub tx_hash: Hash,
+    /// Height of its block.
+    pub block_height: Height,
+    /// Position of the event within the block (across transactions).
+    pub log_index: u32,
+}
+
+/// The fields of an [`Event`] in JSON (flattened into [`EventLog`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventFields {
+    /// Emitting contract.
+    pub contract: Address,
+    /// Topics.
+    pub topics: Vec<Hash>,
+    /// Data.
+    #[serde(with = "hex_bytes")]
+    pub data: Vec<u8>,
+}
+
+impl From<Event> for EventFields {
+    fn from(e: Event) -> Self {
+        Self {
+            contract: e.contract,
+            topics: e.topics,
+            data: e.data,
+        }
+    }
+}
+
+/// A receipt with the transaction's identity and location.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReceiptInfo {
+    /// The transaction hash.
+    pub tx_hash: Hash,
+    /// The sender.
+    pub from: Address,
+    /// The recipient or called contract; `null` for a deploy.
+    pub to: Option<Address>,
+    /// For a deploy: the new contract's address.
+    pub contract_address: Option<Address>,
+    /// How the transaction ended.
+    pub status: ReceiptStatus,
+    /// Gas charged.
+    pub gas_used: Gas,
+    /// What the method returned.
+    #[serde(with = "hex_bytes")]
+    pub return_data: Vec<u8>,
+    /// Events emitted (empty on failure).
+    pub events: Vec<EventLog>,
+    /// Revert message or failure description.
+    pub error: Option<String>,
+    /// Where it is.
+    #[serde(flatten)]
+    pub location: TxLocation,
+}
+
+/// `node_health`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NodeHealth {
+    /// True when the node is serving and not catching up.
+    pub healthy: bool,
+    /// Latest executed height.
+    pub head: Height,
+    /// Latest finalized height.
+    pub finalized: Height,
+    /// True while fetching and executing missed blocks.
+    pub syncing: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn block_id_json_forms() {
+        let cases = [
+            ("\"latest\"", BlockId::Latest),
+            ("\"finalized\"", BlockId::Finalized),
+            ("12", BlockId::Height(12)),
+            (
+                "\"0x0101010101010101010101010101010101010101010101010101010101010101\"",
+                BlockId::Hash(Hash([1; 32])),
+            ),
+        ];
+        for (json, id) in cases {
+            assert_eq!(serde_json::from_str::<BlockId>(json).unwrap(), id, "{json}");
+            assert_eq!(serde_json::to_string(&id).unwrap(), json);
+        }
+        for bad in ["\"earliest\"", "-1", "\"0x12\"", "1.5", "null"] {
+            assert!(serde_json::from_str::<BlockId>(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn account_amounts_are_decimal_strings() {
+        let a = AccountInfo {
+            address: Address([1; 20]),
+            balance: Amount::from(10u64).pow(Amount::from(30u64)),
+            nonce: 3,
+            code_hash: None,
+        };
+        let json = serde_json::to_value(&a).unwrap();
+        assert_eq!(json["balance"], "1000000000000000000000000000000");
+        assert_eq!(json["nonce"], 3);
+        assert_eq!(json["code_hash"], serde_json::Value::Null);
+        assert_eq!(serde_json::from_value::<AccountInfo>(json).unwrap(), a);
+    }
+}
