@@ -1,0 +1,216 @@
+//! The stateless half of admission: decode, check the fields that need no state, verify the
+//! signature — one by one, or in batches spread over a few threads.
+//!
+//! ```text
+//! TxInput::Bytes ──size──decode──┐
+//! TxInput::Decoded ──encode──size─┴─► chain id ─► min gas price ─► max gas ─► cost fits U256 ─► Checked
+//!                                                                                   │
+//!        one by one: SignedTransaction::verify (strict)  ◄──────────────────────────┤
+//!        batch: chunks of VERIFY_CHUNK ─► verify_batch on N scoped threads ◄─────────┘
+//! ```
+//!
+//! Everything here is a pure function of the input and the config, so running it on any
+//! thread, in any chunking, gives the same per-item result; that is what makes
+//! [`crate::Mempool::insert_batch`] identical to one-by-one admission.
+
+use std::sync::Arc;
+
+use cairn_primitives::{
+    Address, Amount, BatchItem, Canonical, Hash, SignedTransaction, limits::MAX_TX_SIZE, verify,
+    verify_batch,
+};
+
+use crate::{MempoolConfig, RejectReason, VERIFY_CHUNK};
+
+/// A transaction as it reaches the pool: raw canonical bytes (RPC, gossip) or already decoded
+/// (a client library in process, tests).
+#[derive(Debug, Clone, PartialEq, Eq)]
+// Inputs are transient (moved once into admission); boxing the decoded form would cost an
+// allocation per transaction for nothing.
+#[allow(clippy::large_enum_variant)]
+pub enum TxInput {
+    /// Canonical encoding of a [`SignedTransaction`].
+    Bytes(Vec<u8>),
+    /// An already-decoded transaction; its field limits are still checked.
+    Decoded(SignedTransaction),
+}
+
+impl From<Vec<u8>> for TxInput {
+    fn from(bytes: Vec<u8>) -> Self {
+        Self::Bytes(bytes)
+    }
+}
+
+impl From<&[u8]> for TxInput {
+    fn from(bytes: &[u8]) -> Self {
+        Self::Bytes(bytes.to_vec())
+    }
+}
+
+impl From<SignedTransaction> for TxInput {
+    fn from(tx: SignedTransaction) -> Self {
+        Self::Decoded(tx)
+    }
+}
+
+/// A transaction that passed every stateless check except (possibly) the signature.
+#[derive(Debug, Clone)]
+pub(crate) struct Checked {
+    pub(crate) tx: Arc<SignedTransaction>,
+    pub(crate) hash: Hash,
+    pub(crate) sender: Address,
+    pub(crate) size: usize,
+    /// `gas_limit × gas_price + value`.
+    pub(crate) cost: Amount,
+}
+
+/// Runs the stateless checks in rule order (size, decode, chain id, gas price, gas limit,
+/// cost overflow).
+pub(crate) fn precheck(input: TxInput, config: &MempoolConfig) -> Result<Checked, RejectReason> {
+    let max = config.max_tx_bytes.min(MAX_TX_SIZE);
+    let (tx, hash, size) = match input {
+        TxInput::Bytes(bytes) => {
+            if bytes.len() > max {
+                return Err(RejectReason::Oversized {
+                    size: bytes.len(),
+                    max,
+                });
+            }
+            let tx = SignedTransaction::decode(&bytes).map_err(RejectReason::Malformed)?;
+            // Canonical: encode(decode(b)) == b, so the hash of the input is the tx hash.
+            (tx, Hash::of(&bytes), bytes.len())
+        }
+        TxInput::Decoded(tx) => {
+            let bytes = tx.encode();
+            if bytes.len() > max {
+                return Err(RejectReason::Oversized {
+                    size: bytes.len(),
+                    max,
+                });
+            }
+            Canonical::validate(&tx).map_err(RejectReason::Malformed)?;
+            (tx, Hash::of(&bytes), bytes.len())
+        }
+    };
+    let t = &tx.tx;
+    if t.chain_id != config.chain_id {
+        return Err(RejectReason::WrongChainId {
+            expected: config.chain_id,
+            got: t.chain_id,
+        });
+    }
+    if t.gas_price < config.min_gas_price {
+        return Err(RejectReason::GasPriceTooLow {
+            min: config.min_gas_price,
+            got: t.gas_price,
+        });
+    }
+    if t.gas_limit > config.max_tx_gas {
+        return Err(RejectReason::GasLimitTooHigh {
+            max: config.max_tx_gas,
+            got: t.gas_limit,
+        });
+    }
+    let value = t.value();
+    let cost = t
+        .gas_price
+        .checked_mul(Amount::from(t.gas_limit))
+        .and_then(|fee| fee.checked_add(value))
+        .ok_or(RejectReason::CostOverflow {
+            gas_limit: t.gas_limit,
+            gas_price: t.gas_price,
+            value,
+        })?;
+    let sender = tx.sender();
+    Ok(Checked {
+        tx: Arc::new(tx),
+        hash,
+        sender,
+        size,
+        cost,
+    })
+}
+
+/// Verifies one signature strictly.
+pub(crate) fn verify_one(checked: &Checked) -> Result<(), RejectReason> {
+    checked.tx.verify().map_err(|_| RejectReason::BadSignature)
+}
+
+/// Prechecks and verifies every input on up to `threads` scoped threads; the result at index
+/// `i` is exactly what [`precheck`] followed by [`verify_one`] gives for input `i`.
+pub(crate) fn precheck_batch(
+    inputs: Vec<TxInput>,
+    config: &MempoolConfig,
+    threads: usize,
+) -> Vec<Result<Checked, RejectReason>> {
+    let n = inputs.len();
+    let threads = threads.clamp(1, n.div_ceil(VERIFY_CHUNK).max(1));
+    if threads == 1 {
+        return precheck_slice(inputs, config);
+    }
+    // Contiguous shares of whole chunks, one per thread, results re-joined in input order.
+    let per_thread = n.div_ceil(VERIFY_CHUNK).div_ceil(threads) * VERIFY_CHUNK;
+    let mut shares = Vec::with_capacity(threads);
+    let mut rest = inputs;
+    while rest.len() > per_thread {
+        let tail = rest.split_off(per_thread);
+        shares.push(rest);
+        rest = tail;
+    }
+    shares.push(rest);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = shares
+            .into_iter()
+            .map(|share| scope.spawn(move || precheck_slice(share, config)))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| match h.join() {
+                Ok(results) => results,
+                // precheck_slice does not panic on any input; if it ever did, re-raise it.
+                Err(panic) => std::panic::resume_unwind(panic),
+            })
+            .collect()
+    })
+}
+
+/// Prechecks a slice, then verifies the survivors' signatures in chunks of [`VERIFY_CHUNK`].
+fn precheck_slice(
+    inputs: Vec<TxInput>,
+    config: &MempoolConfig,
+) -> Vec<Result<Checked, RejectReason>> {
+    let mut results: Vec<Result<Checked, RejectReason>> =
+        inputs.into_iter().map(|i| precheck(i, config)).collect();
+    let survivors: Vec<usize> = (0..results.len()).filter(|&i| results[i].is_ok()).collect();
+    for chunk in survivors.chunks(VERIFY_CHUNK) {
+        let txs: Vec<Arc<SignedTransaction>> = chunk
+            .iter()
+            .filter_map(|&i| results[i].as_ref().ok().map(|c| Arc::clone(&c.tx)))
+            .collect();
+        let msgs: Vec<Vec<u8>> = txs.iter().map(|t| t.tx.signing_message()).collect();
+        let items: Vec<BatchItem<'_>> = txs
+            .iter()
+            .zip(&msgs)
+            .map(|(t, m)| (&t.public_key, m.as_slice(), &t.signature))
+            .collect();
+        for bad in invalid_indices(&items) {
+            results[chunk[bad]] = Err(RejectReason::BadSignature);
+        }
+    }
+    results
+}
+
+/// Indices of the invalid signatures in `items`: one batch equation when all are valid (the
+/// common case); if the batch fails, every item is verified alone, so the answer is exactly
+/// strict single verification's whatever the chunk contains.
+fn invalid_indices(items: &[BatchItem<'_>]) -> Vec<usize> {
+    if verify_batch(items).is_ok() {
+        return Vec::new();
+    }
+    items
+        .iter()
+        .enumerate()
+        .filter(|(_, (pk, msg, sig))| verify(pk, msg, sig).is_err())
+        .map(|(i, _)| i)
+        .collect()
+}

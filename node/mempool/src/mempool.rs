@@ -1,0 +1,241 @@
+//! The public handle: a lock around the pool, with the expensive stateless work (decoding,
+//! hashing, signature verification) done outside it.
+//!
+//! ```text
+//! insert(tx, view):        precheck ─► already known? ─► verify ─► lock ─► admit
+//! insert_batch(txs, view): precheck + verify_batch on N threads ─► lock once ─► admit each, in order
+//! ready(gas, n):           lock ─► select by price, arrival, nonce
+//! on_block_committed:      lock ─► remove included ─► re-read senders ─► drop stale
+//! ```
+
+use cairn_primitives::{Address, Gas, Hash};
+use parking_lot::Mutex;
+
+use crate::input::{precheck, precheck_batch, verify_one};
+use crate::pool::Pool;
+use crate::{
+    AccountView, AdmitResult, BlockUpdate, MempoolConfig, PooledTx, RejectReason, TxInput,
+};
+
+/// Cairn's transaction pool. Shareable across threads (`&self` methods, one internal lock).
+#[derive(Debug)]
+pub struct Mempool {
+    config: MempoolConfig,
+    pool: Mutex<Pool>,
+}
+
+impl Mempool {
+    /// An empty pool with these limits.
+    #[must_use]
+    pub fn new(config: MempoolConfig) -> Self {
+        Self {
+            config,
+            pool: Mutex::new(Pool::default()),
+        }
+    }
+
+    /// The limits in force.
+    #[must_use]
+    pub fn config(&self) -> &MempoolConfig {
+        &self.config
+    }
+
+    /// Admits one transaction (raw bytes or decoded), verifying its signature strictly.
+    ///
+    /// # Errors
+    /// The first admission rule broken, as a [`RejectReason`].
+    pub fn insert(&self, tx: impl Into<TxInput>, view: &impl AccountView) -> AdmitResult {
+        let checked = precheck(tx.into(), &self.config)?;
+        if self.contains(&checked.hash) {
+            return Err(RejectReason::AlreadyKnown(checked.hash));
+        }
+        verify_one(&checked)?;
+        self.pool.lock().admit(checked, view, &self.config)
+    }
+
+    /// Admits many transactions: decoding and batch signature verification run on
+    /// [`MempoolConfig::verify_threads`] threads, then each is admitted in input order under
+    /// one lock. The result at index `i` is exactly what [`Self::insert`] would have returned
+    /// for input `i` had the inputs been inserted one by one.
+    pub fn insert_batch<T: Into<TxInput>>(
+        &self,
+        txs: Vec<T>,
+        view: &impl AccountView,
+    ) -> Vec<AdmitResult> {
+        let inputs: Vec<TxInput> = txs.into_iter().map(Into::into).collect();
+        let checked = precheck_batch(inputs, &self.config, self.config.verify_threads());
+        let mut pool = self.pool.lock();
+        checked
+            .into_iter()
+            .map(|c| pool.admit(c?, view, &self.config))
+            .collect()
+    }
+
+    /// Transactions for the next block without removing them: at most `max_txs`, their
+    /// `gas_limit`s summing to at most `max_gas`, each sender's in consecutive nonce order from
+    /// its account nonce, across senders by gas price then arrival. They stay pooled until
+    /// [`Self::on_block_committed`] removes them, so an abandoned proposal loses nothing.
+    #[must_use]
+    pub fn ready(&self, max_gas: Gas, max_txs: usize) -> Vec<PooledTx> {
+        self.pool.lock().ready(max_gas, max_txs)
+    }
+
+    /// After a block is committed: removes its transactions (`included` hashes), re-reads the
+    /// committed nonce and balance of every pooled sender from `view`, drops what became
+    /// stale, and thereby promotes gapped transactions whose gap the block filled.
+    pub fn on_block_committed(&self, included: &[Hash], view: &impl AccountView) -> BlockUpdate {
+        self.pool.lock().on_block_committed(included, view)
+    }
+
+    /// The pooled transaction with this hash.
+    #[must_use]
+    pub fn get(&self, hash: &Hash) -> Option<PooledTx> {
+        self.pool.lock().get(hash)
+    }
+
+    /// Whether a transaction with this hash is pooled.
+    #[must_use]
+    pub fn contains(&self, hash: &Hash) -> bool {
+        self.pool.lock().contains(hash)
+    }
+
+    /// Pooled transactions of one sender, or of all, ordered by sender then nonce.
+    #[must_use]
+    pub fn pending(&self, sender: Option<&Address>) -> Vec<PooledTx> {
+        self.pool.lock().pending(sender)
+    }
+
+    /// Number of pooled transactions.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.pool.lock().len()
+    }
+
+    /// Whether the pool is empty.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Total encoded bytes pooled.
+    #[must_use]
+    pub fn bytes(&self) -> usize {
+        self.pool.lock().bytes()
+    }
+
+    /// Panics if an internal index disagrees with the queues (tests only).
+    #[cfg(test)]
+    pub(crate) fn check_invariants(&self) {
+        self.pool.lock().check_invariants();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use cairn_primitives::{Address, Amount, SecretKey, Transaction, Transfer, TxKind};
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::AccountInfo;
+
+    fn key(i: u8) -> SecretKey {
+        SecretKey::from_bytes(&[i.wrapping_add(1); 32])
+    }
+
+    fn signed(
+        k: &SecretKey,
+        nonce: u64,
+        price: u64,
+        gas: u64,
+    ) -> cairn_primitives::SignedTransaction {
+        k.sign_tx(Transaction {
+            chain_id: 1,
+            nonce,
+            gas_limit: gas,
+            gas_price: Amount::from(price),
+            kind: TxKind::Transfer(Transfer {
+                to: Address([1; 20]),
+                amount: Amount::from(nonce),
+            }),
+        })
+    }
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        Insert {
+            sender: u8,
+            nonce: u64,
+            price: u64,
+            gas: u64,
+        },
+        /// Commit the first `n` ready transactions; then set balances from `balances`.
+        Commit { n: usize, poor: Option<u8> },
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            4 => (0u8..5, 0u64..8, 1u64..30, 1u64..40_000)
+                .prop_map(|(sender, nonce, price, gas)| Op::Insert { sender, nonce, price, gas }),
+            1 => (0usize..6, proptest::option::of(0u8..5))
+                .prop_map(|(n, poor)| Op::Commit { n, poor }),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+
+        /// Random inserts, evictions and commits keep every index consistent and the limits
+        /// respected, and never leave a sender with a hole below its ready run.
+        #[test]
+        fn invariants_hold(ops in proptest::collection::vec(op(), 0..50), max_txs in 2usize..15) {
+            let keys: Vec<SecretKey> = (0..5).map(key).collect();
+            let mut accounts: BTreeMap<Address, AccountInfo> = keys
+                .iter()
+                .map(|k| (k.address(), AccountInfo { nonce: 0, balance: Amount::from(10_000_000u64) }))
+                .collect();
+            let mut config = MempoolConfig::new(1);
+            config.max_txs = max_txs;
+            config.max_bytes = max_txs * 150;
+            config.max_txs_per_sender = 5;
+            config.max_future_per_sender = 2;
+            config.verify_threads = 1;
+            let pool = Mempool::new(config);
+            for op in ops {
+                match op {
+                    Op::Insert { sender, nonce, price, gas } => {
+                        let _ = pool.insert(signed(&keys[usize::from(sender)], nonce, price, gas), &accounts);
+                    }
+                    Op::Commit { n, poor } => {
+                        let block = pool.ready(u64::MAX, n);
+                        for p in &block {
+                            let acc = accounts.get_mut(&p.sender).expect("known");
+                            prop_assert_eq!(acc.nonce, p.tx.tx.nonce);
+                            acc.nonce += 1;
+                            acc.balance -= Amount::from(p.tx.tx.gas_limit) * p.tx.tx.gas_price + p.tx.tx.value();
+                        }
+                        if let Some(i) = poor {
+                            accounts.get_mut(&keys[usize::from(i)].address()).expect("known").balance = Amount::from(30_000u64);
+                        }
+                        let hashes: Vec<Hash> = block.iter().map(|p| p.hash).collect();
+                        let update = pool.on_block_committed(&hashes, &accounts);
+                        prop_assert_eq!(update.included, hashes);
+                    }
+                }
+                pool.check_invariants();
+                prop_assert!(pool.len() <= max_txs);
+                prop_assert!(pool.bytes() <= max_txs * 150);
+                // Every pooled tx is affordable together with its sender's others.
+                let mut spent: BTreeMap<Address, Amount> = BTreeMap::new();
+                for p in pool.pending(None) {
+                    let acc = accounts[&p.sender];
+                    prop_assert!(p.tx.tx.nonce >= acc.nonce);
+                    let s = spent.entry(p.sender).or_default();
+                    *s += Amount::from(p.tx.tx.gas_limit) * p.tx.tx.gas_price + p.tx.tx.value();
+                    prop_assert!(*s <= acc.balance);
+                }
+            }
+        }
+    }
+}
