@@ -172,3 +172,68 @@ impl RejectReason {
 
 /// The result of one admission.
 pub type AdmitResult = Result<Hash, RejectReason>;
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    #[test]
+    fn kinds_are_distinct() {
+        let one = Amount::one();
+        let all = [
+            RejectReason::Oversized { size: 2, max: 1 },
+            RejectReason::Malformed(DecodeError::Truncated { what: "x" }),
+            RejectReason::WrongChainId {
+                expected: 1,
+                got: 2,
+            },
+            RejectReason::GasPriceTooLow { min: one, got: one },
+            RejectReason::GasLimitTooHigh { max: 1, got: 2 },
+            RejectReason::CostOverflow {
+                gas_limit: 1,
+                gas_price: one,
+                value: one,
+            },
+            RejectReason::AlreadyKnown(Hash::ZERO),
+            RejectReason::BadSignature,
+            RejectReason::NonceTooLow { account: 1, got: 0 },
+            RejectReason::NonceTooHigh {
+                account: 0,
+                max: 1,
+                got: 2,
+            },
+            RejectReason::ReplacementUnderpriced {
+                pooled: one,
+                required: one,
+                got: one,
+            },
+            RejectReason::InsufficientBalance {
+                have: one,
+                need: one,
+            },
+            RejectReason::SenderFull {
+                sender: Address([0; 20]),
+                max: 1,
+            },
+            RejectReason::TooManyFuture {
+                sender: Address([0; 20]),
+                max: 1,
+            },
+            RejectReason::PoolFull {
+                lowest: one,
+                got: one,
+            },
+        ];
+        let kinds: BTreeSet<&str> = all.iter().map(RejectReason::kind).collect();
+        assert_eq!(kinds.len(), all.len());
+        for r in &all {
+            let msg = r.to_string();
+            assert!(
+                !msg.is_empty() && msg.chars().next().is_some_and(char::is_lowercase),
+                "{msg}"
+            );
+        }
+    }
+}

@@ -214,3 +214,84 @@ fn invalid_indices(items: &[BatchItem<'_>]) -> Vec<usize> {
         .map(|(i, _)| i)
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use cairn_primitives::{SecretKey, Transaction, Transfer, TxKind};
+
+    use super::*;
+
+    fn input(i: u32, bad: bool) -> TxInput {
+        let mut seed = [3u8; 32];
+        seed[..4].copy_from_slice(&i.to_le_bytes());
+        let k = SecretKey::from_bytes(&seed);
+        let mut t = k.sign_tx(Transaction {
+            chain_id: 1,
+            nonce: u64::from(i),
+            gas_limit: 21_000,
+            gas_price: Amount::one(),
+            kind: TxKind::Transfer(Transfer {
+                to: Address([2; 20]),
+                amount: Amount::zero(),
+            }),
+        });
+        if bad {
+            t.signature[33] ^= 0x40;
+        }
+        if i.is_multiple_of(3) {
+            TxInput::Bytes(t.encode())
+        } else {
+            TxInput::Decoded(t)
+        }
+    }
+
+    fn single(inputs: &[TxInput], config: &MempoolConfig) -> Vec<Result<Hash, RejectReason>> {
+        inputs
+            .iter()
+            .map(|i| {
+                let c = precheck(i.clone(), config)?;
+                verify_one(&c)?;
+                Ok(c.hash)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn batch_verification_equals_single_at_chunk_edges() {
+        let config = MempoolConfig::new(1);
+        // Bad signatures at the first, last and boundary positions of 64-chunks.
+        let bad = [0, 62, 63, 64, 127, 128, 199];
+        let inputs: Vec<TxInput> = (0..200u32)
+            .map(|i| input(i, bad.contains(&(i as usize))))
+            .collect();
+        let expected = single(&inputs, &config);
+        assert_eq!(
+            expected.iter().filter(|r| r.is_err()).count(),
+            bad.len(),
+            "the corrupted signatures are invalid"
+        );
+        for threads in 1..=4 {
+            let got: Vec<Result<Hash, RejectReason>> =
+                precheck_batch(inputs.clone(), &config, threads)
+                    .into_iter()
+                    .map(|r| r.map(|c| c.hash))
+                    .collect();
+            assert_eq!(got, expected, "threads = {threads}");
+        }
+        assert!(precheck_batch(Vec::new(), &config, 2).is_empty());
+    }
+
+    #[test]
+    fn bytes_and_decoded_forms_hash_alike() {
+        let config = MempoolConfig::new(1);
+        let TxInput::Decoded(t) = input(1, false) else {
+            panic!("input 1 is decoded");
+        };
+        let a = precheck(TxInput::Bytes(t.encode()), &config).expect("valid");
+        let b = precheck(TxInput::Decoded(t.clone()), &config).expect("valid");
+        assert_eq!(a.hash, b.hash);
+        assert_eq!(a.hash, t.tx_hash());
+        assert_eq!(a.size, b.size);
+        assert_eq!(a.cost, Amount::from(21_000u32));
+    }
+}

@@ -132,8 +132,13 @@ impl Pool {
         self.by_hash.contains_key(hash)
     }
 
-    fn pooled(sender: &Address, queue: &SenderQueue, nonce: Nonce, e: &Entry) -> PooledTx {
-        let ready_end = queue.account.nonce.saturating_add(queue.ready_len() as u64);
+    /// End (exclusive) of the sender's ready run.
+    fn ready_end(queue: &SenderQueue) -> Nonce {
+        queue.account.nonce.saturating_add(queue.ready_len() as u64)
+    }
+
+    fn pooled(sender: &Address, queue: &SenderQueue, ready_end: Nonce, e: &Entry) -> PooledTx {
+        let nonce = e.tx.tx.nonce;
         PooledTx {
             hash: e.hash,
             sender: *sender,
@@ -147,15 +152,16 @@ impl Pool {
         let (sender, nonce) = self.by_hash.get(hash)?;
         let queue = self.senders.get(sender)?;
         let e = queue.txs.get(nonce)?;
-        Some(Self::pooled(sender, queue, *nonce, e))
+        Some(Self::pooled(sender, queue, Self::ready_end(queue), e))
     }
 
     /// Every pooled transaction (or one sender's), by sender then nonce.
     pub(crate) fn pending(&self, sender: Option<&Address>) -> Vec<PooledTx> {
         let mut out = Vec::new();
         let mut push = |addr: &Address, queue: &SenderQueue| {
-            for (nonce, e) in &queue.txs {
-                out.push(Self::pooled(addr, queue, *nonce, e));
+            let ready_end = Self::ready_end(queue);
+            for e in queue.txs.values() {
+                out.push(Self::pooled(addr, queue, ready_end, e));
             }
         };
         match sender {
