@@ -8,7 +8,10 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use cairn_mempool::{AccountInfo, Mempool, MempoolConfig};
-use cairn_primitives::{Address, Amount, Canonical, SecretKey, Transaction, Transfer, TxKind};
+use cairn_primitives::{
+    Address, Amount, BatchItem, Canonical, SecretKey, SignedTransaction, Transaction, Transfer,
+    TxKind, verify, verify_batch,
+};
 
 const SENDERS: u32 = 1_000;
 const PER_SENDER: u64 = 10;
@@ -64,7 +67,44 @@ fn main() {
     }
     let n = txs.len();
 
-    let mut rows: Vec<(&str, Duration)> = Vec::new();
+    // Baselines in the same run (the machine is shared): signature verification alone.
+    let decoded: Vec<SignedTransaction> = txs
+        .iter()
+        .map(|b| SignedTransaction::decode(b).expect("valid"))
+        .collect();
+    let msgs: Vec<Vec<u8>> = decoded.iter().map(|t| t.tx.signing_message()).collect();
+    let strict_only = median(
+        (0..RUNS)
+            .map(|_| {
+                let start = Instant::now();
+                for (t, m) in decoded.iter().zip(&msgs) {
+                    verify(&t.public_key, m, &t.signature).expect("valid");
+                }
+                start.elapsed()
+            })
+            .collect(),
+    );
+    let items: Vec<BatchItem<'_>> = decoded
+        .iter()
+        .zip(&msgs)
+        .map(|(t, m)| (&t.public_key, m.as_slice(), &t.signature))
+        .collect();
+    let batch_only = median(
+        (0..RUNS)
+            .map(|_| {
+                let start = Instant::now();
+                for chunk in items.chunks(64) {
+                    verify_batch(chunk).expect("valid");
+                }
+                start.elapsed()
+            })
+            .collect(),
+    );
+
+    let mut rows: Vec<(&str, Duration)> = vec![
+        ("baseline: strict verify only, 1 thread", strict_only),
+        ("baseline: verify_batch(64) only, 1 thread", batch_only),
+    ];
     let one_by_one = median(
         (0..RUNS)
             .map(|_| {

@@ -49,6 +49,11 @@ pub struct MempoolConfig {
     /// Largest `gas_limit` admitted: the block gas limit, since a bigger transaction could
     /// never be included and would block its sender's later nonces forever.
     pub max_tx_gas: Gas,
+    /// Intrinsic gas every transaction pays before running (the executor's base cost); a
+    /// `gas_limit` below `intrinsic_gas_base + intrinsic_gas_per_byte × size` is rejected.
+    pub intrinsic_gas_base: Gas,
+    /// Intrinsic gas per encoded byte (the executor's per-byte cost).
+    pub intrinsic_gas_per_byte: Gas,
     /// Most transactions in the pool.
     pub max_txs: usize,
     /// Most encoded bytes in the pool.
@@ -66,8 +71,9 @@ pub struct MempoolConfig {
 }
 
 impl MempoolConfig {
-    /// The defaults for a chain: the `DEFAULT_*` constants, a minimum gas price of 1, and no
-    /// gas-limit bound beyond `u64` (set [`Self::max_tx_gas`] to the block gas limit).
+    /// The defaults for a chain: the `DEFAULT_*` constants, a minimum gas price of 1, no
+    /// gas-limit bound beyond `u64` and no intrinsic gas (the node sets [`Self::max_tx_gas`] to
+    /// the block gas limit and the intrinsic costs to the executor's schedule).
     #[must_use]
     pub fn new(chain_id: ChainId) -> Self {
         Self {
@@ -75,6 +81,8 @@ impl MempoolConfig {
             max_tx_bytes: MAX_TX_SIZE,
             min_gas_price: Amount::one(),
             max_tx_gas: Gas::MAX,
+            intrinsic_gas_base: 0,
+            intrinsic_gas_per_byte: 0,
             max_txs: DEFAULT_MAX_POOL_TXS,
             max_bytes: DEFAULT_MAX_POOL_BYTES,
             max_txs_per_sender: DEFAULT_MAX_TXS_PER_SENDER,

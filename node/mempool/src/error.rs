@@ -47,6 +47,15 @@ pub enum RejectReason {
         /// The transaction's gas limit.
         got: Gas,
     },
+    /// The gas limit is below the intrinsic gas of the transaction (base plus per byte), so
+    /// it could only fail.
+    #[error("gas limit {got} is below the intrinsic gas of {min}")]
+    GasLimitTooLow {
+        /// Intrinsic gas of this transaction.
+        min: Gas,
+        /// The transaction's gas limit.
+        got: Gas,
+    },
     /// `gas_limit × gas_price + value` does not fit in 256 bits.
     #[error(
         "maximum cost overflows 256 bits (gas limit {gas_limit}, gas price {gas_price}, value {value})"
@@ -142,6 +151,7 @@ impl RejectReason {
             Self::WrongChainId { .. } => "wrong_chain_id",
             Self::GasPriceTooLow { .. } => "gas_price_too_low",
             Self::GasLimitTooHigh { .. } => "gas_limit_too_high",
+            Self::GasLimitTooLow { .. } => "gas_limit_too_low",
             Self::CostOverflow { .. } => "cost_overflow",
             Self::AlreadyKnown(_) => "already_known",
             Self::BadSignature => "bad_signature",
@@ -191,6 +201,7 @@ mod tests {
             },
             RejectReason::GasPriceTooLow { min: one, got: one },
             RejectReason::GasLimitTooHigh { max: 1, got: 2 },
+            RejectReason::GasLimitTooLow { min: 2, got: 1 },
             RejectReason::CostOverflow {
                 gas_limit: 1,
                 gas_price: one,

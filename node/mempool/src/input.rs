@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! TxInput::Bytes ──size──decode──┐
-//! TxInput::Decoded ──encode──size─┴─► chain id ─► min gas price ─► max gas ─► cost fits U256 ─► Checked
+//! TxInput::Decoded ──encode──size─┴─► chain id ─► min gas price ─► max gas ─► intrinsic gas ─► cost fits U256 ─► Checked
 //!                                                                                   │
 //!        one by one: SignedTransaction::verify (strict)  ◄──────────────────────────┤
 //!        batch: chunks of VERIFY_CHUNK ─► verify_batch on N scoped threads ◄─────────┘
@@ -64,8 +64,8 @@ pub(crate) struct Checked {
     pub(crate) cost: Amount,
 }
 
-/// Runs the stateless checks in rule order (size, decode, chain id, gas price, gas limit,
-/// cost overflow).
+/// Runs the stateless checks in rule order (size, decode, chain id, gas price, gas limit
+/// bounds, cost overflow).
 pub(crate) fn precheck(input: TxInput, config: &MempoolConfig) -> Result<Checked, RejectReason> {
     let max = config.max_tx_bytes.min(MAX_TX_SIZE);
     let (tx, hash, size) = match input {
@@ -108,6 +108,15 @@ pub(crate) fn precheck(input: TxInput, config: &MempoolConfig) -> Result<Checked
     if t.gas_limit > config.max_tx_gas {
         return Err(RejectReason::GasLimitTooHigh {
             max: config.max_tx_gas,
+            got: t.gas_limit,
+        });
+    }
+    let intrinsic = config
+        .intrinsic_gas_base
+        .saturating_add(config.intrinsic_gas_per_byte.saturating_mul(size as u64));
+    if t.gas_limit < intrinsic {
+        return Err(RejectReason::GasLimitTooLow {
+            min: intrinsic,
             got: t.gas_limit,
         });
     }

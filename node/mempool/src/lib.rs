@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! rpc tx_send(bytes) ──► Mempool::insert / insert_batch
-//!      stateless:  size ─► decode ─► chain id ─► min gas price ─► max gas ─► cost fits ─► known? ─► signature
+//!      stateless:  size ─► decode ─► chain id ─► min gas price ─► gas bounds ─► cost fits ─► known? ─► signature
 //!      stateful:   nonce ≥ account ─► nonce not too far ─► replacement +10% ─► balance covers all
 //!                  ─► sender slots ─► gapped slots ─► pool count/bytes (evict cheapest tail or PoolFull)
 //!                           │

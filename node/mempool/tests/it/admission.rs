@@ -124,6 +124,22 @@ fn gas_limit_bound_is_inclusive() {
 }
 
 #[test]
+fn intrinsic_gas_is_a_lower_bound_on_the_gas_limit() {
+    let k = key(0);
+    let size = tx(&k, 0, 1).encode().len() as u64;
+    let pool = pool_with(|c| {
+        c.intrinsic_gas_base = 20_000;
+        c.intrinsic_gas_per_byte = 10;
+    });
+    let min = 20_000 + 10 * size;
+    assert_eq!(
+        pool.insert(tx_gas(&k, 0, 1, min - 1), &rich(1)),
+        Err(RejectReason::GasLimitTooLow { min, got: min - 1 })
+    );
+    assert!(pool.insert(tx_gas(&k, 0, 1, min), &rich(1)).is_ok());
+}
+
+#[test]
 fn cost_overflow_is_a_rejection_not_a_panic() {
     let k = key(0);
     let mut accounts = rich(1);
