@@ -8,6 +8,8 @@
 //! on_block_committed:      lock ─► remove included ─► re-read senders ─► drop stale
 //! ```
 
+use std::collections::BTreeSet;
+
 use cairn_primitives::{Address, Gas, Hash};
 use parking_lot::Mutex;
 
@@ -83,8 +85,29 @@ impl Mempool {
     /// After a block is committed: removes its transactions (`included` hashes), re-reads the
     /// committed nonce and balance of every pooled sender from `view`, drops what became
     /// stale, and thereby promotes gapped transactions whose gap the block filled.
+    ///
+    /// Costs one [`AccountView`] read per pooled sender; see
+    /// [`Self::on_block_committed_senders`] for the cheaper form.
     pub fn on_block_committed(&self, included: &[Hash], view: &impl AccountView) -> BlockUpdate {
-        self.pool.lock().on_block_committed(included, view)
+        self.pool.lock().on_block_committed(included, None, view)
+    }
+
+    /// Like [`Self::on_block_committed`] but re-reads only `senders` (pass the senders of all
+    /// the block's transactions, pooled here or not) and the senders of the included pooled
+    /// transactions.
+    ///
+    /// Correct when an account's nonce and native balance can only go down through
+    /// transactions it signs itself (Cairn's model: contracts move only their own balance),
+    /// so no other pooled sender can have become stale; others' balances only grow.
+    pub fn on_block_committed_senders(
+        &self,
+        included: &[Hash],
+        senders: &BTreeSet<Address>,
+        view: &impl AccountView,
+    ) -> BlockUpdate {
+        self.pool
+            .lock()
+            .on_block_committed(included, Some(senders), view)
     }
 
     /// The pooled transaction with this hash.
@@ -132,7 +155,7 @@ impl Mempool {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
+    use std::collections::{BTreeMap, BTreeSet};
 
     use cairn_primitives::{Address, Amount, SecretKey, Transaction, Transfer, TxKind};
     use proptest::prelude::*;
@@ -219,7 +242,13 @@ mod tests {
                             accounts.get_mut(&keys[usize::from(i)].address()).expect("known").balance = Amount::from(30_000u64);
                         }
                         let hashes: Vec<Hash> = block.iter().map(|p| p.hash).collect();
-                        let update = pool.on_block_committed(&hashes, &accounts);
+                        let update = if poor.is_none() {
+                            // Only the block's senders changed: the targeted form suffices.
+                            let senders: BTreeSet<Address> = block.iter().map(|p| p.sender).collect();
+                            pool.on_block_committed_senders(&hashes, &senders, &accounts)
+                        } else {
+                            pool.on_block_committed(&hashes, &accounts)
+                        };
                         prop_assert_eq!(update.included, hashes);
                     }
                 }

@@ -495,21 +495,31 @@ impl Pool {
         out
     }
 
-    /// Removes a block's transactions and everything that became stale; re-reads every pooled
-    /// sender's account (one read per sender).
+    /// Removes a block's transactions and everything that became stale. With `senders =
+    /// None` every pooled sender's account is re-read (one read per sender); with
+    /// `Some(set)` only those senders and the senders of the included pooled transactions.
     pub(crate) fn on_block_committed(
         &mut self,
         included: &[Hash],
+        senders: Option<&BTreeSet<Address>>,
         view: &impl AccountView,
     ) -> BlockUpdate {
         let mut update = BlockUpdate::default();
+        let mut touched: BTreeSet<Address> = senders.cloned().unwrap_or_default();
         for hash in included {
             if let Some(&(addr, nonce)) = self.by_hash.get(hash) {
                 update.included.extend(self.remove_nonces(&addr, &[nonce]));
+                touched.insert(addr);
             }
         }
-        let senders: Vec<Address> = self.senders.keys().copied().collect();
-        for addr in senders {
+        let reread: Vec<Address> = match senders {
+            None => self.senders.keys().copied().collect(),
+            Some(_) => touched
+                .into_iter()
+                .filter(|a| self.senders.contains_key(a))
+                .collect(),
+        };
+        for addr in reread {
             let account = view.account(&addr);
             update.stale.extend(self.revalidate(&addr, account));
         }

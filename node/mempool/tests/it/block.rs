@@ -84,3 +84,40 @@ fn nonce_advanced_without_a_block_call_is_noticed_at_admission() {
     assert_eq!(order(&pool.pending(None)), vec![(a.address(), 1)]);
     assert!(pool.pending(None)[0].ready);
 }
+
+#[test]
+fn targeted_form_rereads_only_the_given_senders() {
+    let (a, b, c) = (key(0), key(1), key(2));
+    let mut accounts = rich(3);
+    let build = |accounts: &Accounts| {
+        let pool = pool_with(|_| {});
+        for k in [&a, &b, &c] {
+            for n in 0..2 {
+                pool.insert(tx(k, n, 1), accounts).expect("admit");
+            }
+        }
+        pool
+    };
+    let (full, targeted) = (build(&accounts), build(&accounts));
+    // The block holds our a0 and a b0 that another node had (b0 pooled here too, same nonce,
+    // different tx): b is a block sender though none of its pooled hashes was included.
+    let a0 = hash(&tx(&a, 0, 1));
+    set(&mut accounts, &a, 1, u64::MAX);
+    set(&mut accounts, &b, 1, u64::MAX);
+    let senders: std::collections::BTreeSet<_> = [a.address(), b.address()].into();
+    let u1 = full.on_block_committed(&[a0], &accounts);
+    let u2 = targeted.on_block_committed_senders(&[a0], &senders, &accounts);
+    assert_eq!(u1, u2);
+    assert_eq!(u2.stale, vec![hash(&tx(&b, 0, 1))]);
+    assert_eq!(full.pending(None), targeted.pending(None));
+    // c was not re-read: a lowered balance for c (impossible in Cairn without a c-signed tx)
+    // is noticed by the full form only.
+    set(&mut accounts, &c, 0, 0);
+    assert!(
+        targeted
+            .on_block_committed_senders(&[], &Default::default(), &accounts)
+            .stale
+            .is_empty()
+    );
+    assert_eq!(full.on_block_committed(&[], &accounts).stale.len(), 2);
+}
