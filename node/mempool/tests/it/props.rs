@@ -67,3 +67,45 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    /// Random inputs (some with broken signatures or duplicated), random small limits:
+    /// batch admission on 2 threads returns what one-by-one admission returns, and leaves
+    /// the same pool.
+    #[test]
+    fn batch_equals_sequential_on_random_inputs(
+        ops in proptest::collection::vec((op(), any::<bool>(), 0u8..12), 0..150),
+        max_pool in 1usize..40,
+    ) {
+        let keys: Vec<SecretKey> = (0..SENDERS).map(key).collect();
+        let accounts = rich(SENDERS);
+        let mut inputs = Vec::new();
+        for ((s, nonce, price, gas), raw, mangle) in ops {
+            let mut t = tx_gas(&keys[s as usize], nonce, price, gas);
+            if mangle == 0 {
+                t.signature[40] ^= 1;
+            }
+            let input: cairn_mempool::TxInput = if raw {
+                cairn_primitives::Canonical::encode(&t).into()
+            } else {
+                t.into()
+            };
+            if mangle == 1 {
+                inputs.push(input.clone());
+            }
+            inputs.push(input);
+        }
+        let make = |threads| pool_with(|c| {
+            c.max_txs = max_pool;
+            c.max_future_per_sender = 2;
+            c.verify_threads = threads;
+        });
+        let sequential = make(1);
+        let expected: Vec<_> = inputs.iter().map(|i| sequential.insert(i.clone(), &accounts)).collect();
+        let batch = make(2);
+        prop_assert_eq!(batch.insert_batch(inputs, &accounts), expected);
+        prop_assert_eq!(batch.pending(None), sequential.pending(None));
+    }
+}
