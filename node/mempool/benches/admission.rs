@@ -101,9 +101,28 @@ fn main() {
             .collect(),
     );
 
+    let batch_only_2 = median(
+        (0..RUNS)
+            .map(|_| {
+                let start = Instant::now();
+                let (left, right) = items.split_at(items.len() / 2);
+                std::thread::scope(|s| {
+                    for half in [left, right] {
+                        s.spawn(move || {
+                            for chunk in half.chunks(64) {
+                                verify_batch(chunk).expect("valid");
+                            }
+                        });
+                    }
+                });
+                start.elapsed()
+            })
+            .collect(),
+    );
     let mut rows: Vec<(&str, Duration)> = vec![
         ("baseline: strict verify only, 1 thread", strict_only),
         ("baseline: verify_batch(64) only, 1 thread", batch_only),
+        ("baseline: verify_batch(64) only, 2 threads", batch_only_2),
     ];
     let one_by_one = median(
         (0..RUNS)

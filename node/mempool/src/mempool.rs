@@ -110,6 +110,13 @@ impl Mempool {
             .on_block_committed(included, Some(senders), view)
     }
 
+    /// Drops transactions the node found unusable (e.g. the executor refused one before
+    /// execution), together with their senders' later transactions, which could not execute
+    /// without them. Returns every hash removed; unknown hashes are ignored.
+    pub fn remove(&self, hashes: &[Hash]) -> Vec<Hash> {
+        self.pool.lock().remove(hashes)
+    }
+
     /// The pooled transaction with this hash.
     #[must_use]
     pub fn get(&self, hash: &Hash) -> Option<PooledTx> {
@@ -195,6 +202,8 @@ mod tests {
         },
         /// Commit the first `n` ready transactions; then set balances from `balances`.
         Commit { n: usize, poor: Option<u8> },
+        /// Drop the `i`-th pooled transaction (and its sender's later ones).
+        Remove { i: usize },
     }
 
     fn op() -> impl Strategy<Value = Op> {
@@ -203,6 +212,7 @@ mod tests {
                 .prop_map(|(sender, nonce, price, gas)| Op::Insert { sender, nonce, price, gas }),
             1 => (0usize..6, proptest::option::of(0u8..5))
                 .prop_map(|(n, poor)| Op::Commit { n, poor }),
+            1 => (0usize..20).prop_map(|i| Op::Remove { i }),
         ]
     }
 
@@ -229,6 +239,15 @@ mod tests {
                 match op {
                     Op::Insert { sender, nonce, price, gas } => {
                         let _ = pool.insert(signed(&keys[usize::from(sender)], nonce, price, gas), &accounts);
+                    }
+                    Op::Remove { i } => {
+                        let all = pool.pending(None);
+                        if let Some(victim) = all.get(i) {
+                            let removed = pool.remove(&[victim.hash]);
+                            prop_assert!(removed.contains(&victim.hash));
+                            // Nothing of that sender at or above the nonce is left.
+                            prop_assert!(pool.pending(Some(&victim.sender)).iter().all(|p| p.tx.tx.nonce < victim.tx.tx.nonce));
+                        }
                     }
                     Op::Commit { n, poor } => {
                         let block = pool.ready(u64::MAX, n);

@@ -526,6 +526,24 @@ impl Pool {
         update
     }
 
+    /// Removes the transactions with these hashes and, for each, its sender's later
+    /// transactions (they could not execute without it); returns every hash removed.
+    pub(crate) fn remove(&mut self, hashes: &[Hash]) -> Vec<Hash> {
+        let mut removed = Vec::new();
+        for hash in hashes {
+            let Some(&(addr, nonce)) = self.by_hash.get(hash) else {
+                continue;
+            };
+            let nonces: Vec<Nonce> = self
+                .senders
+                .get(&addr)
+                .map(|q| q.txs.range(nonce..).map(|(n, _)| *n).collect())
+                .unwrap_or_default();
+            removed.extend(self.remove_nonces(&addr, &nonces));
+        }
+        removed
+    }
+
     /// Checks every internal invariant (tests).
     #[cfg(test)]
     pub(crate) fn check_invariants(&self) {

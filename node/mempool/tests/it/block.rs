@@ -121,3 +121,25 @@ fn targeted_form_rereads_only_the_given_senders() {
     );
     assert_eq!(full.on_block_committed(&[], &accounts).stale.len(), 2);
 }
+
+#[test]
+fn removing_a_tx_takes_its_senders_later_ones_along() {
+    let (a, b) = (key(0), key(1));
+    let pool = pool_with(|_| {});
+    let accounts = rich(2);
+    let a_txs: Vec<_> = (0..3).map(|n| tx(&a, n, 1)).collect();
+    for t in &a_txs {
+        pool.insert(t.clone(), &accounts).expect("a");
+    }
+    pool.insert(tx(&b, 0, 1), &accounts).expect("b");
+    let removed = pool.remove(&[hash(&a_txs[1]), Hash::of(b"unknown")]);
+    assert_eq!(removed, vec![hash(&a_txs[1]), hash(&a_txs[2])]);
+    assert_eq!(
+        order(&pool.pending(None))
+            .into_iter()
+            .filter(|(s, _)| *s == a.address())
+            .collect::<Vec<_>>(),
+        vec![(a.address(), 0)]
+    );
+    assert_eq!(pool.len(), 2);
+}
