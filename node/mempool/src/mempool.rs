@@ -8,9 +8,9 @@
 //! on_block_committed:      lock ─► remove included ─► re-read senders ─► drop stale
 //! ```
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
-use cairn_primitives::{Address, Gas, Hash};
+use cairn_primitives::{Address, Gas, Hash, Nonce};
 use parking_lot::Mutex;
 
 use crate::input::{precheck, precheck_batch, verify_one};
@@ -79,7 +79,22 @@ impl Mempool {
     /// [`Self::on_block_committed`] removes them, so an abandoned proposal loses nothing.
     #[must_use]
     pub fn ready(&self, max_gas: Gas, max_txs: usize) -> Vec<PooledTx> {
-        self.pool.lock().ready(max_gas, max_txs)
+        self.pool.lock().ready(max_gas, max_txs, &BTreeMap::new())
+    }
+
+    /// [`Self::ready`] for a block built on top of proposed but not yet committed blocks:
+    /// `next_nonces` gives, for each sender with transactions in those blocks, the nonce after
+    /// its last one there; such senders' runs start at that nonce (never below the committed
+    /// one), so the in-flight transactions are not offered twice. Affordability still holds:
+    /// every pooled run is covered by the committed balance in total.
+    #[must_use]
+    pub fn ready_after(
+        &self,
+        max_gas: Gas,
+        max_txs: usize,
+        next_nonces: &BTreeMap<Address, Nonce>,
+    ) -> Vec<PooledTx> {
+        self.pool.lock().ready(max_gas, max_txs, next_nonces)
     }
 
     /// After a block is committed: removes its transactions (`included` hashes), re-reads the

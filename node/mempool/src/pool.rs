@@ -455,12 +455,23 @@ impl Pool {
     /// account nonce, interleaved across senders by gas price (highest first) then arrival
     /// (earliest first). A transaction that does not fit the remaining gas is skipped together
     /// with its sender's later ones; selection goes on with other senders.
-    pub(crate) fn ready(&self, max_gas: Gas, max_txs: usize) -> Vec<PooledTx> {
+    ///
+    /// `after` maps senders to the next nonce after blocks proposed but not yet committed;
+    /// such a sender's run starts there instead (never below its account nonce).
+    pub(crate) fn ready(
+        &self,
+        max_gas: Gas,
+        max_txs: usize,
+        after: &BTreeMap<Address, Nonce>,
+    ) -> Vec<PooledTx> {
         type Head = (Reverse<Amount>, u64, Address, Nonce);
         let mut heads: BTreeSet<Head> = BTreeSet::new();
         for (addr, q) in &self.senders {
-            if let Some(e) = q.txs.get(&q.account.nonce) {
-                heads.insert((Reverse(e.gas_price), e.seq, *addr, q.account.nonce));
+            let start = after
+                .get(addr)
+                .map_or(q.account.nonce, |&n| n.max(q.account.nonce));
+            if let Some(e) = q.txs.get(&start) {
+                heads.insert((Reverse(e.gas_price), e.seq, *addr, start));
             }
         }
         let mut out = Vec::new();

@@ -133,3 +133,26 @@ fn selection_is_deterministic() {
     assert_eq!(p1.ready(u64::MAX, 100), p1.ready(u64::MAX, 100));
     assert_eq!(p1.ready(u64::MAX, 100).len(), 18);
 }
+
+#[test]
+fn ready_after_skips_transactions_of_in_flight_blocks() {
+    let (a, b) = (key(0), key(1));
+    let pool = pool_with(|_| {});
+    let accounts = rich(2);
+    for n in 0..3 {
+        pool.insert(tx(&a, n, 2), &accounts).expect("a");
+    }
+    pool.insert(tx(&b, 0, 1), &accounts).expect("b");
+    // A proposed block holds a0, a1 and b0; the next proposal must start after them.
+    let in_flight: std::collections::BTreeMap<_, _> = [(a.address(), 2), (b.address(), 1)].into();
+    assert_eq!(
+        order(&pool.ready_after(u64::MAX, 10, &in_flight)),
+        vec![(a.address(), 2)]
+    );
+    // A hint below the committed nonce is ignored; senders without a hint start as usual.
+    let low: std::collections::BTreeMap<_, _> = [(a.address(), 0)].into();
+    assert_eq!(
+        pool.ready_after(u64::MAX, 10, &low),
+        pool.ready(u64::MAX, 10)
+    );
+}

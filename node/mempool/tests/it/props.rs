@@ -60,7 +60,19 @@ proptest! {
             prop_assert_eq!(p.tx.tx.nonce, *expected, "sender {} out of order", p.sender);
             *expected += 1;
         }
-        prop_assert_eq!(pool.ready(max_gas, max_txs), picked);
+        prop_assert_eq!(&pool.ready(max_gas, max_txs), &picked);
+        // Building on the selection as an in-flight block: the next selection continues each
+        // sender's run right after it, still without gaps.
+        let mut after: BTreeMap<Address, u64> = next.clone();
+        let second = pool.ready_after(max_gas, max_txs, &after);
+        for p in &second {
+            let expected = after
+                .entry(p.sender)
+                .or_insert_with(|| accounts[&p.sender].nonce);
+            prop_assert_eq!(p.tx.tx.nonce, *expected, "second block, sender {}", p.sender);
+            *expected += 1;
+            prop_assert!(!picked.iter().any(|q| q.hash == p.hash));
+        }
         // Nothing pooled is ever below its account nonce.
         for p in pool.pending(None) {
             prop_assert!(p.tx.tx.nonce >= accounts[&p.sender].nonce);
