@@ -29,6 +29,36 @@ fn size_limit_is_inclusive() {
 }
 
 #[test]
+fn size_limit_never_exceeds_the_protocol_limit() {
+    use cairn_primitives::{Deploy, limits::MAX_TX_SIZE};
+    let k = key(0);
+    let mut t = transfer_tx(0, 1, GAS, 0);
+    t.kind = TxKind::Deploy(Deploy {
+        code: vec![0; MAX_TX_SIZE],
+        init: None,
+        salt: None,
+        value: Amount::zero(),
+    });
+    let signed = k.sign_tx(t);
+    let size = signed.encode().len();
+    let pool = pool_with(|c| c.max_tx_bytes = usize::MAX);
+    assert_eq!(
+        pool.insert(signed.encode(), &rich(1)),
+        Err(RejectReason::Oversized {
+            size,
+            max: MAX_TX_SIZE
+        })
+    );
+    assert_eq!(
+        pool.insert(signed, &rich(1)),
+        Err(RejectReason::Oversized {
+            size,
+            max: MAX_TX_SIZE
+        })
+    );
+}
+
+#[test]
 fn non_canonical_bytes_are_malformed() {
     let bytes = tx(&key(0), 0, 1).encode();
     let pool = pool_with(|_| {});
