@@ -2,10 +2,11 @@
 //! hashing, signature verification) done outside it.
 //!
 //! ```text
-//! insert(tx, view):        precheck ─► already known? ─► verify ─► lock ─► admit
-//! insert_batch(txs, view): precheck + verify_batch on N threads ─► lock once ─► admit each, in order
-//! ready(gas, n):           lock ─► select by price, arrival, nonce
-//! on_block_committed:      lock ─► remove included ─► re-read senders ─► drop stale
+//! insert(tx, view):          precheck ─► already known? ─► verify ─► lock ─► admit
+//! insert_batch(txs, view):   precheck + verify_batch on N threads ─► lock once ─► admit each, in order
+//! ready / ready_after:       lock ─► select by price, arrival, nonce (nothing removed)
+//! on_block_committed(_senders): lock ─► remove included ─► re-read senders ─► drop stale
+//! remove(hashes):            lock ─► drop them and their senders' later nonces
 //! ```
 
 use std::collections::{BTreeMap, BTreeSet};
