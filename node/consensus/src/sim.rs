@@ -1,0 +1,667 @@
+//! Deterministic simulations of the whole stack (Simplex + marshal + simulated p2p + storage)
+//! under Commonware's deterministic runtime, with a stand-in application.
+//!
+//! ```text
+//! seed ─► deterministic runtime (time, scheduling, storage, network all simulated)
+//!           ├─ feeder task: random transfers into each validator's mempool at random times
+//!           ├─ validators: engine::start(...) over the simulated network
+//!           └─ crash: the runner is dropped at a random instant (unsynced writes lost),
+//!                     then restarted from its checkpoint with the same "disk"
+//! after the run: the committed chain is checked against a model (heights 1..=N once each,
+//! parent links, state = replay of all committed blocks, no transaction twice)
+//! ```
+//!
+//! `CAIRN_SIM_SEED=<u64>` replays one seed; `CAIRN_SIM_LONG=1` runs the long variants.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::sync::Arc;
+use std::time::Duration;
+
+use cairn_primitives::{
+    Address, Amount, Block, BlockHeader, Canonical, Hash, SecretKey, SignedTransaction,
+    Transaction, Transfer, TxKind, keccak256, merkle_root,
+};
+use commonware_cryptography::ed25519::PublicKey;
+use commonware_p2p::simulated::{self, Link, Network as SimNetwork, Oracle};
+use commonware_runtime::{Clock, Quota, Spawner, Supervisor, deterministic};
+use commonware_utils::sync::Mutex;
+
+use crate::application::{Application, Fatal, ProposeContext, VerifyContext};
+use crate::config::{Pacing, Timeouts};
+use crate::engine::{self, EngineConfig, Network};
+use crate::keys::{parse_public, public_key};
+
+// ---------------------------------------------------------------------------------------------
+// A tiny deterministic RNG for the test's own choices (load, crash instants).
+
+struct SplitMix(u64);
+
+impl SplitMix {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in `lo..hi` (hi > lo).
+    fn range(&mut self, lo: u64, hi: u64) -> u64 {
+        lo + self.next() % (hi - lo)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The stand-in application: transfers credit the recipient; state root = hash of the balances.
+
+type State = BTreeMap<Address, u128>;
+
+const GAS_LIMIT: u64 = 30_000_000;
+/// Most transactions the stand-in puts in one block.
+const MAX_TXS_PER_BLOCK: usize = 64;
+
+fn apply(state: &mut State, txs: &[SignedTransaction]) {
+    for tx in txs {
+        if let TxKind::Transfer(t) = &tx.tx.kind {
+            *state.entry(t.to).or_default() += t.amount.low_u128();
+        }
+    }
+}
+
+fn state_root(state: &State) -> Hash {
+    let mut bytes = Vec::with_capacity(state.len() * 36);
+    for (address, amount) in state {
+        bytes.extend_from_slice(&address.0);
+        bytes.extend_from_slice(&amount.to_le_bytes());
+    }
+    Hash(keccak256(&bytes))
+}
+
+fn genesis_block() -> Block {
+    Block {
+        header: BlockHeader {
+            parent_hash: Hash::ZERO,
+            height: 0,
+            timestamp: 0,
+            proposer: Address::ZERO,
+            tx_root: merkle_root(&[]),
+            receipts_root: merkle_root(&[]),
+            state_root: state_root(&State::new()),
+            gas_used: 0,
+            gas_limit: GAS_LIMIT,
+        },
+        txs: vec![],
+    }
+}
+
+fn build(
+    parent: &Block,
+    state: &State,
+    ctx_height: u64,
+    timestamp: u64,
+    proposer: Address,
+    txs: Vec<SignedTransaction>,
+) -> Block {
+    let mut state = state.clone();
+    apply(&mut state, &txs);
+    let hashes: Vec<Hash> = txs.iter().map(Canonical::hash).collect();
+    Block {
+        header: BlockHeader {
+            parent_hash: parent.hash(),
+            height: ctx_height,
+            timestamp,
+            proposer,
+            tx_root: merkle_root(&hashes),
+            receipts_root: merkle_root(&[]),
+            state_root: state_root(&state),
+            gas_used: 0,
+            gas_limit: GAS_LIMIT,
+        },
+        txs,
+    }
+}
+
+/// What survives a crash: written only inside `finalized`, in one critical section (the
+/// stand-in for one atomic, synced RocksDB batch).
+#[derive(Default)]
+struct Disk {
+    height: u64,
+    hash: Hash,
+    state: State,
+    /// Every committed block, by height (index 0 = genesis).
+    blocks: Vec<Block>,
+    /// Heights in the order `finalized` committed them (to prove "exactly once, in order").
+    commits: Vec<u64>,
+    /// Redelivered heights skipped by the engine are not seen here; count of `finalized` calls
+    /// for an already-committed height (must stay 0).
+    duplicate_calls: u64,
+}
+
+impl Disk {
+    fn new() -> Self {
+        let genesis = genesis_block();
+        Self {
+            height: 0,
+            hash: genesis.hash(),
+            state: State::new(),
+            blocks: vec![genesis],
+            ..Self::default()
+        }
+    }
+}
+
+struct StandIn {
+    runtime: deterministic::Context,
+    disk: Arc<Mutex<Disk>>,
+    mempool: Arc<Mutex<VecDeque<SignedTransaction>>>,
+}
+
+impl StandIn {
+    /// The state after `pending` (ascending, uncommitted blocks on top of the disk state).
+    fn pending_state(&self, pending: &[Arc<Block>]) -> Option<State> {
+        let disk = self.disk.lock();
+        let mut state = disk.state.clone();
+        let mut expected_parent = disk.hash;
+        for block in pending {
+            if block.header.parent_hash != expected_parent {
+                return None;
+            }
+            apply(&mut state, &block.txs);
+            expected_parent = block.hash();
+        }
+        Some(state)
+    }
+}
+
+impl Application for StandIn {
+    type Block = Block;
+
+    fn genesis(&self) -> Block {
+        genesis_block()
+    }
+
+    fn last_finalized_height(&self) -> u64 {
+        self.disk.lock().height
+    }
+
+    async fn work_ready(&self) {
+        while self.mempool.lock().is_empty() {
+            self.runtime.sleep(Duration::from_millis(5)).await;
+        }
+    }
+
+    async fn propose(&self, ctx: ProposeContext<Block>) -> Option<Block> {
+        let state = self.pending_state(&ctx.pending)?;
+        let txs: Vec<SignedTransaction> = {
+            let mut pool = self.mempool.lock();
+            let n = pool.len().min(MAX_TXS_PER_BLOCK);
+            pool.drain(..n).collect()
+        };
+        Some(build(
+            &ctx.parent,
+            &state,
+            ctx.height,
+            ctx.timestamp_ms,
+            Address::from_public_key(&ctx.proposer_key),
+            txs,
+        ))
+    }
+
+    async fn verify(&self, ctx: VerifyContext<Block>) -> bool {
+        let Some(state) = self.pending_state(&ctx.pending) else {
+            return false;
+        };
+        let block = &ctx.block;
+        if block.header.timestamp < ctx.parent.header.timestamp {
+            return false;
+        }
+        if block.header.proposer != Address::from_public_key(&ctx.proposer_key) {
+            return false;
+        }
+        let rebuilt = build(
+            &ctx.parent,
+            &state,
+            block.header.height,
+            block.header.timestamp,
+            block.header.proposer,
+            block.txs.clone(),
+        );
+        rebuilt == **block
+    }
+
+    async fn finalized(&self, block: Arc<Block>) -> Result<(), Fatal> {
+        let mut disk = self.disk.lock();
+        if block.header.height <= disk.height {
+            disk.duplicate_calls += 1;
+            return Ok(());
+        }
+        if block.header.parent_hash != disk.hash || block.header.height != disk.height + 1 {
+            return Err(Fatal(format!(
+                "block {} does not extend committed height {}",
+                block.header.height, disk.height
+            )));
+        }
+        let mut state = disk.state.clone();
+        apply(&mut state, &block.txs);
+        if state_root(&state) != block.header.state_root {
+            return Err(Fatal(format!(
+                "state root mismatch at {}",
+                block.header.height
+            )));
+        }
+        // One critical section = one atomic durable write.
+        disk.state = state;
+        disk.height = block.header.height;
+        disk.hash = block.hash();
+        disk.commits.push(block.header.height);
+        disk.blocks.push((*block).clone());
+        Ok(())
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Harness.
+
+const NAMESPACE: &[u8] = b"cairn-sim";
+
+fn signing_key(index: u32) -> [u8; 32] {
+    let mut seed = [0u8; 32];
+    seed[..4].copy_from_slice(&index.to_le_bytes());
+    seed[31] = 0xc0;
+    seed
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Scenario {
+    validators: u32,
+    /// Validators never started (the last ones).
+    offline: u32,
+    /// Stop once every online validator committed this height.
+    target: u64,
+    /// Unclean restarts of the whole network before the final run.
+    restarts: u32,
+    /// Upper bound of each run's random length before a crash, in simulated milliseconds.
+    max_run_ms: u64,
+    timeouts: Timeouts,
+    pacing: Pacing,
+}
+
+struct Outcome {
+    /// The committed chain of each online validator.
+    disks: Vec<Arc<Mutex<Disk>>>,
+    /// Transactions submitted.
+    submitted: u64,
+    restarts: u32,
+}
+
+fn seeds(default: &[u64]) -> Vec<u64> {
+    match std::env::var("CAIRN_SIM_SEED") {
+        Ok(s) => vec![s.parse().expect("CAIRN_SIM_SEED must be a u64")],
+        Err(_) => default.to_vec(),
+    }
+}
+
+fn long() -> bool {
+    std::env::var("CAIRN_SIM_LONG").is_ok_and(|v| v == "1")
+}
+
+/// Runs `scenario` from `seed`: possibly several runs, each crashed at a random instant, then a
+/// final run to the target height.
+fn run(seed: u64, scenario: Scenario) -> Outcome {
+    println!("simulation seed = {seed} ({scenario:?}); replay with CAIRN_SIM_SEED={seed}");
+    let online = scenario.validators - scenario.offline;
+    let disks: Vec<Arc<Mutex<Disk>>> = (0..online)
+        .map(|_| Arc::new(Mutex::new(Disk::new())))
+        .collect();
+    let submitted = Arc::new(Mutex::new(0u64));
+    let mut rng = SplitMix(seed ^ 0x5eed);
+    let mut checkpoint: Option<deterministic::Checkpoint> = None;
+    let mut restart = 0u32;
+    loop {
+        let crash_after = (restart < scenario.restarts)
+            .then(|| Duration::from_millis(rng.range(200, scenario.max_run_ms.max(201))));
+        let runner = match checkpoint.take() {
+            None => deterministic::Runner::new(
+                deterministic::Config::new()
+                    .with_seed(seed)
+                    .with_timeout(Some(Duration::from_secs(24 * 3600))),
+            ),
+            Some(cp) => deterministic::Runner::from(cp),
+        };
+        let disks_run = disks.clone();
+        let submitted_run = Arc::clone(&submitted);
+        let load_seed = rng.next();
+        let (finished, cp) = runner.start_and_recover(move |context| async move {
+            run_once(
+                context,
+                scenario,
+                disks_run,
+                submitted_run,
+                load_seed,
+                restart,
+                crash_after,
+            )
+            .await
+        });
+        if finished {
+            break;
+        }
+        checkpoint = Some(cp);
+        restart += 1;
+    }
+    let submitted = *submitted.lock();
+    Outcome {
+        disks,
+        submitted,
+        restarts: restart,
+    }
+}
+
+/// One life of the network. Returns `true` when the target was reached, `false` on a crash.
+async fn run_once(
+    context: deterministic::Context,
+    scenario: Scenario,
+    disks: Vec<Arc<Mutex<Disk>>>,
+    submitted: Arc<Mutex<u64>>,
+    load_seed: u64,
+    life: u32,
+    crash_after: Option<Duration>,
+) -> bool {
+    let keys: Vec<[u8; 32]> = (0..scenario.validators).map(signing_key).collect();
+    let publics: Vec<[u8; 32]> = keys.iter().map(public_key).collect();
+    let peers: Vec<PublicKey> = publics.iter().map(|k| parse_public(k).unwrap()).collect();
+    let (network, oracle): (_, Oracle<PublicKey, deterministic::Context>) =
+        SimNetwork::new_with_peers(
+            context.child("network"),
+            simulated::Config {
+                max_size: engine::max_message_size(scenario.validators),
+                max_peers_per_set: std::num::NonZeroUsize::new(peers.len()).unwrap(),
+                disconnect_on_block: true,
+                tracked_peer_sets: std::num::NonZeroUsize::new(1).unwrap(),
+            },
+            peers.clone(),
+        )
+        .await;
+    network.start();
+    for a in &peers {
+        for b in &peers {
+            if a != b {
+                oracle
+                    .add_link(
+                        a.clone(),
+                        b.clone(),
+                        Link {
+                            latency: Duration::from_millis(20),
+                            jitter: Duration::from_millis(10),
+                            success_rate: commonware_utils::probability!(1.0),
+                        },
+                    )
+                    .await
+                    .unwrap();
+            }
+        }
+    }
+
+    let online = scenario.validators - scenario.offline;
+    let quota = Quota::per_second(std::num::NonZeroU32::new(100_000).unwrap());
+    let mut mempools = Vec::new();
+    let mut engines = Vec::new();
+    for index in 0..online as usize {
+        let control = oracle.control(peers[index].clone());
+        let channel = async |id| control.register(id, quota).await.unwrap();
+        let net = Network {
+            votes: channel(engine::CHANNEL_VOTES).await,
+            certificates: channel(engine::CHANNEL_CERTIFICATES).await,
+            simplex_resolver: channel(engine::CHANNEL_SIMPLEX_RESOLVER).await,
+            blocks: channel(engine::CHANNEL_BLOCKS).await,
+            backfill: channel(engine::CHANNEL_BACKFILL).await,
+            provider: oracle.manager(),
+            blocker: control.clone(),
+        };
+        let mempool = Arc::new(Mutex::new(VecDeque::new()));
+        let app = Arc::new(StandIn {
+            runtime: context.child("app"),
+            disk: Arc::clone(&disks[index]),
+            mempool: Arc::clone(&mempool),
+        });
+        let cfg = EngineConfig {
+            signing_key: keys[index],
+            validators: publics.clone(),
+            namespace: NAMESPACE.to_vec(),
+            partition_prefix: format!("v{index}"),
+            timeouts: scenario.timeouts,
+            pacing: scenario.pacing,
+        };
+        let running = engine::start(context.child("validator"), cfg, app, net)
+            .await
+            .expect("engine starts");
+        mempools.push(mempool);
+        engines.push(running);
+    }
+
+    // Random transaction load: bursts of transfers at random intervals, to random validators.
+    let feeder_pools = mempools.clone();
+    let feeder_submitted = Arc::clone(&submitted);
+    context.child("feeder").spawn(move |ctx| async move {
+        let mut rng = SplitMix(load_seed);
+        let senders: Vec<SecretKey> = (0..8u8)
+            .map(|i| SecretKey::from_bytes(&[i + 1; 32]))
+            .collect();
+        let mut counter = 0u64;
+        loop {
+            ctx.sleep(Duration::from_millis(rng.range(1, 150))).await;
+            let burst = rng.range(0, 12);
+            for _ in 0..burst {
+                let sender = &senders[usize::try_from(rng.range(0, 8)).unwrap()];
+                let to = Address([u8::try_from(rng.range(1, 32)).unwrap(); 20]);
+                let tx = Transaction {
+                    chain_id: 1,
+                    nonce: (u64::from(life) << 40) | counter,
+                    gas_limit: 21_000,
+                    gas_price: Amount::from(1u64),
+                    kind: TxKind::Transfer(Transfer {
+                        to,
+                        amount: Amount::from(rng.range(1, 1000)),
+                    }),
+                };
+                counter += 1;
+                let signed = sender.sign_tx(tx);
+                let pool = &feeder_pools
+                    [usize::try_from(rng.range(0, feeder_pools.len() as u64)).unwrap()];
+                pool.lock().push_back(signed);
+                *feeder_submitted.lock() += 1;
+            }
+        }
+    });
+
+    if let Some(after) = crash_after {
+        context.sleep(after).await;
+        // Returning drops every task at this instant: an unclean shutdown.
+        return false;
+    }
+    loop {
+        let done = disks.iter().all(|d| d.lock().height >= scenario.target);
+        if done {
+            for e in &engines {
+                assert!(
+                    e.status.fatal.lock().is_none(),
+                    "engine reported a fatal error"
+                );
+            }
+            return true;
+        }
+        for e in &engines {
+            if let Some(fatal) = e.status.fatal.lock().clone() {
+                panic!("fatal: {fatal}");
+            }
+        }
+        context.sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Checks one validator's committed chain against the model: heights 1..=N each committed
+/// exactly once in order, parent links, state = replay of the committed blocks, no transaction
+/// twice. Returns the hash of the block at `target`.
+fn check_chain(disk: &Disk, target: u64) -> Vec<Hash> {
+    assert!(
+        disk.height >= target,
+        "height {} below target {target}",
+        disk.height
+    );
+    let expected: Vec<u64> = (1..=disk.height).collect();
+    assert_eq!(
+        disk.commits, expected,
+        "every height committed exactly once, in order"
+    );
+    assert_eq!(
+        disk.duplicate_calls, 0,
+        "redelivered heights must be skipped by the engine"
+    );
+    let mut state = State::new();
+    let mut seen = BTreeSet::new();
+    let mut hashes = Vec::new();
+    for (i, block) in disk.blocks.iter().enumerate() {
+        assert_eq!(block.header.height, i as u64);
+        if i > 0 {
+            let parent = &disk.blocks[i - 1];
+            assert_eq!(
+                block.header.parent_hash,
+                parent.hash(),
+                "parent link at {i}"
+            );
+            assert!(block.header.timestamp >= parent.header.timestamp);
+            assert_eq!(block.header.tx_root, block.compute_tx_root());
+        }
+        for tx in &block.txs {
+            assert!(seen.insert(tx.hash()), "transaction included twice");
+        }
+        apply(&mut state, &block.txs);
+        assert_eq!(
+            block.header.state_root,
+            state_root(&state),
+            "state root at {i}"
+        );
+        hashes.push(block.hash());
+    }
+    assert_eq!(state, disk.state, "committed state equals the model");
+    hashes
+}
+
+fn single(target: u64, restarts: u32) -> Scenario {
+    Scenario {
+        validators: 1,
+        offline: 0,
+        target,
+        restarts,
+        max_run_ms: 40_000,
+        timeouts: Timeouts {
+            leader: Duration::from_secs(2),
+            certification: Duration::from_secs(4),
+            nullify_retry: Duration::from_secs(2),
+            fetch: Duration::from_secs(1),
+        },
+        pacing: Pacing {
+            block_time: Duration::from_millis(10),
+            heartbeat: Duration::from_millis(200),
+        },
+    }
+}
+
+#[test]
+fn single_validator_finalizes_1000_blocks_under_random_load() {
+    for seed in seeds(&[1]) {
+        let outcome = run(seed, single(1000, 0));
+        let disk = outcome.disks[0].lock();
+        let hashes = check_chain(&disk, 1000);
+        let txs: usize = disk.blocks.iter().map(|b| b.txs.len()).sum();
+        assert!(txs > 0, "the random load reached the chain");
+        assert!(outcome.submitted >= txs as u64);
+        println!(
+            "seed {seed}: {} blocks, {txs} txs, tip {}",
+            disk.height,
+            hashes[hashes.len() - 1]
+        );
+    }
+}
+
+#[test]
+fn single_validator_survives_unclean_restarts() {
+    let (target, restarts) = if long() { (1000, 12) } else { (300, 4) };
+    for seed in seeds(&[7]) {
+        let outcome = run(
+            seed,
+            Scenario {
+                max_run_ms: 15_000,
+                ..single(target, restarts)
+            },
+        );
+        assert_eq!(outcome.restarts, restarts);
+        let disk = outcome.disks[0].lock();
+        check_chain(&disk, target);
+    }
+}
+
+#[test]
+fn same_seed_same_chain() {
+    let scenario = Scenario {
+        max_run_ms: 5_000,
+        ..single(60, 2)
+    };
+    let a = run(11, scenario);
+    let b = run(11, scenario);
+    let ha = check_chain(&a.disks[0].lock(), 60);
+    let hb = check_chain(&b.disks[0].lock(), 60);
+    assert_eq!(ha, hb, "a seed replays to the identical chain");
+}
+
+fn four(offline: u32, target: u64, restarts: u32) -> Scenario {
+    Scenario {
+        validators: 4,
+        offline,
+        target,
+        restarts,
+        max_run_ms: 10_000,
+        timeouts: Timeouts {
+            leader: Duration::from_secs(1),
+            certification: Duration::from_secs(2),
+            nullify_retry: Duration::from_secs(2),
+            fetch: Duration::from_secs(1),
+        },
+        pacing: Pacing {
+            block_time: Duration::ZERO,
+            heartbeat: Duration::from_millis(100),
+        },
+    }
+}
+
+fn assert_same_prefix(outcome: &Outcome, target: u64) {
+    let chains: Vec<Vec<Hash>> = outcome
+        .disks
+        .iter()
+        .map(|d| check_chain(&d.lock(), target))
+        .collect();
+    let len = usize::try_from(target).unwrap() + 1;
+    for chain in &chains[1..] {
+        assert_eq!(
+            chain[..len],
+            chains[0][..len],
+            "validators finalized different blocks"
+        );
+    }
+}
+
+#[test]
+fn four_validators_agree() {
+    let target = if long() { 500 } else { 100 };
+    for seed in seeds(&[3]) {
+        assert_same_prefix(&run(seed, four(0, target, 0)), target);
+    }
+}
+
+#[test]
+fn four_validators_one_offline_agree() {
+    let target = if long() { 300 } else { 50 };
+    for seed in seeds(&[5]) {
+        assert_same_prefix(&run(seed, four(1, target, 0)), target);
+    }
+}
