@@ -121,7 +121,9 @@ pub fn start<A: Application>(config: Config, app: A) -> Result<Handle> {
         }
         Err(_) => match thread.join() {
             Ok(Err(e)) => Err(e),
-            _ => Err(Error::Runtime("consensus thread exited during startup".into())),
+            _ => Err(Error::Runtime(
+                "consensus thread exited during startup".into(),
+            )),
         },
     }
 }
@@ -187,9 +189,8 @@ async fn serve<A: Application>(
             .map_err(|_| Error::Config("duplicate validator key".into()))?;
         let _ = oracle.track(0, peers);
 
-        let quota = Quota::per_second(
-            std::num::NonZeroU32::new(CHANNEL_RATE_PER_SECOND).expect("nonzero"),
-        );
+        let quota =
+            Quota::per_second(std::num::NonZeroU32::new(CHANNEL_RATE_PER_SECOND).expect("nonzero"));
         let net = Network {
             votes: network.register(engine::CHANNEL_VOTES, quota),
             certificates: network.register(engine::CHANNEL_CERTIFICATES, quota),
