@@ -45,6 +45,8 @@ pub(crate) struct Status {
     pub(crate) tip: AtomicU64,
     /// Highest height committed through this engine (including skipped redeliveries).
     pub(crate) committed: AtomicU64,
+    /// Finalized blocks marshal redelivered at or below the committed height (skipped).
+    pub(crate) redelivered: AtomicU64,
     /// Set when the application returned a fatal error.
     pub(crate) fatal: Mutex<Option<Fatal>>,
 }
@@ -289,6 +291,9 @@ pub(crate) async fn commit_loop<A: Application>(
         if height <= committed {
             debug!(height, committed, "skipping redelivered finalized block");
             status.committed.fetch_max(height, Ordering::Relaxed);
+            if height > 0 {
+                status.redelivered.fetch_add(1, Ordering::Relaxed);
+            }
             ack.acknowledge();
             continue;
         }
