@@ -306,6 +306,8 @@ struct Scenario {
     pacing: Pacing,
     /// Feed random transactions.
     load: bool,
+    /// Online validators that only start in the second life (they must catch up from peers).
+    late: u32,
     /// In the first life, hang after committing this height, then crash (see
     /// [`Disk::hang_after_commit`]).
     hang_at: Option<u64>,
@@ -450,10 +452,15 @@ async fn run_once(context: deterministic::Context, life: Life) -> bool {
     }
 
     let online = scenario.validators - scenario.offline;
+    let started = if life == 0 {
+        online - scenario.late
+    } else {
+        online
+    };
     let quota = Quota::per_second(std::num::NonZeroU32::new(100_000).unwrap());
     let mut mempools = Vec::new();
     let mut engines = Vec::new();
-    for index in 0..online as usize {
+    for index in 0..started as usize {
         let control = oracle.control(peers[index].clone());
         let channel = async |id| control.register(id, quota).await.unwrap();
         let net = Network {
@@ -634,6 +641,7 @@ fn single(target: u64, restarts: u32) -> Scenario {
             heartbeat: Duration::from_millis(200),
         },
         load: true,
+        late: 0,
         hang_at: None,
     }
 }
@@ -713,6 +721,7 @@ fn four(offline: u32, target: u64, restarts: u32) -> Scenario {
             heartbeat: Duration::from_millis(100),
         },
         load: true,
+        late: 0,
         hang_at: None,
     }
 }
@@ -819,5 +828,30 @@ fn crash_between_commit_and_ack_redelivers_and_is_skipped() {
             "seed {seed}: {} redelivered heights skipped",
             outcome.redelivered
         );
+    }
+}
+
+#[test]
+fn four_validators_survive_unclean_restarts() {
+    let (target, restarts) = if long() { (400, 10) } else { (120, 3) };
+    for seed in seeds(&[13]) {
+        let outcome = run(seed, four(0, target, restarts));
+        assert_eq!(outcome.restarts, restarts);
+        assert_same_prefix(&outcome, target);
+    }
+}
+
+#[test]
+fn late_validator_catches_up_from_peers() {
+    for seed in seeds(&[17]) {
+        // Validator 3 is down for the first life (the others finalize without it), then starts
+        // with empty storage and must backfill every block it missed.
+        let scenario = Scenario {
+            late: 1,
+            max_run_ms: 6_000,
+            ..four(0, 100, 1)
+        };
+        let outcome = run(seed, scenario);
+        assert_same_prefix(&outcome, 100);
     }
 }
