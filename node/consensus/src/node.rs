@@ -38,7 +38,7 @@ const STATUS_POLL: Duration = Duration::from_millis(100);
 /// How long a graceful stop waits for tasks to finish.
 const STOP_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// A running validator.
+/// A running validator. Dropping the handle stops it (blocking until its thread exits).
 pub struct Handle {
     stop: Option<oneshot::Sender<()>>,
     thread: Option<JoinHandle<Result<()>>>,
@@ -219,15 +219,30 @@ async fn serve<A: Application>(
         }
     };
     let _ = ready.send(Ok(Arc::clone(&running.status)));
+    let mut running = running;
     loop {
         if let Some(fatal) = running.status.fatal.lock().clone() {
             running.abort();
             return Err(Error::Fatal(fatal));
         }
         let tick = std::pin::pin!(context.sleep(STATUS_POLL));
-        if let futures::future::Either::Left(_) = futures::future::select(&mut stop, tick).await {
-            running.abort();
-            return Ok(());
+        let stopped = futures::future::select(&mut stop, tick);
+        let exited = futures::future::select_all(running.tasks.iter_mut());
+        match futures::future::select(stopped, exited).await {
+            futures::future::Either::Left((futures::future::Either::Left(_), _)) => {
+                running.abort();
+                return Ok(());
+            }
+            futures::future::Either::Left((futures::future::Either::Right(_), _)) => {}
+            futures::future::Either::Right(((result, index, _), _)) => {
+                // The commit task ends after a fatal error, which the next turn reports.
+                if running.status.fatal.lock().is_none() {
+                    running.abort();
+                    return Err(Error::Runtime(format!(
+                        "consensus task {index} exited: {result:?}"
+                    )));
+                }
+            }
         }
     }
 }

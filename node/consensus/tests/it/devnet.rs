@@ -41,6 +41,8 @@ fn genesis() -> Block {
 /// proposal immediate (the stand-in for "the mempool is non-empty").
 struct Counter {
     db: Arc<Mutex<Db>>,
+    /// Fault injection: `finalized` fails at this height.
+    fail_at: Option<u64>,
     work: futures::lock::Mutex<mpsc::UnboundedReceiver<()>>,
 }
 
@@ -50,6 +52,7 @@ impl Counter {
         (
             Self {
                 db: Arc::clone(db),
+                fail_at: None,
                 work: futures::lock::Mutex::new(rx),
             },
             tx,
@@ -114,6 +117,9 @@ impl Application for Counter {
     }
 
     async fn finalized(&self, block: Arc<Block>) -> Result<(), Fatal> {
+        if self.fail_at == Some(block.header.height) {
+            return Err(Fatal(format!("disk full at {}", block.header.height)));
+        }
         let mut db = self.db.lock().unwrap();
         let tip = db.blocks.last().expect("genesis");
         if block.header.parent_hash != tip.hash() {
@@ -178,9 +184,14 @@ fn devnet_produces_blocks_and_continues_after_restart() {
     let asked = Instant::now();
     work.unbounded_send(()).unwrap();
     wait_for("a block after work", Duration::from_secs(10), || {
-        height(&db) > before + 1
+        height(&db) > before
     });
-    assert!(asked.elapsed() < Duration::from_secs(5));
+    let latency = asked.elapsed();
+    println!("work-to-committed-block latency: {latency:?}");
+    assert!(
+        latency < HEARTBEAT,
+        "work waited for the heartbeat ({latency:?})"
+    );
     handle.stop().unwrap();
     let stopped_at = height(&db);
 
@@ -220,4 +231,27 @@ fn invalid_config_is_rejected() {
         .err()
         .expect("heartbeat above the leader timeout is rejected");
     assert!(err.to_string().contains("leader timeout"), "{err}");
+}
+
+#[test]
+fn fatal_commit_error_stops_the_engine_without_acknowledging() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Arc::new(Mutex::new(Db {
+        blocks: vec![genesis()],
+    }));
+    let (mut app, _work) = Counter::new(&db);
+    app.fail_at = Some(3);
+    let mut config = config(dir.path(), free_port());
+    config.pacing.heartbeat = Duration::from_millis(100);
+    let handle = start(config, app).unwrap();
+    wait_for("the engine to stop", Duration::from_secs(60), || {
+        handle.is_finished()
+    });
+    let err = handle.stop().expect_err("the fatal error is reported");
+    assert!(err.to_string().contains("disk full at 3"), "{err}");
+    assert_eq!(
+        db.lock().unwrap().blocks.len(),
+        3,
+        "heights 0..=2 committed, 3 not"
+    );
 }
