@@ -120,4 +120,9 @@ pub trait Application: Send + Sync + 'static {
     /// blocks up to it are delivered. For display only (the RPC's head): not a durability signal.
     /// Must not block.
     fn finalized_tip(&self, _height: u64, _hash: Hash) {}
+
+    /// A transaction gossiped by another validator (at most [`crate::MAX_GOSSIP_BYTES`], each
+    /// distinct message once). Untrusted bytes: decode and admit them like an RPC submission.
+    /// Must not block.
+    fn gossip_received(&self, _bytes: Vec<u8>) {}
 }

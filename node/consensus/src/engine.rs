@@ -56,6 +56,8 @@ pub(crate) const CHANNEL_SIMPLEX_RESOLVER: u64 = 2;
 pub(crate) const CHANNEL_BLOCKS: u64 = 3;
 /// p2p channel of marshal's block backfill.
 pub(crate) const CHANNEL_BACKFILL: u64 = 4;
+/// p2p channel of transaction gossip.
+pub(crate) const CHANNEL_GOSSIP: u64 = 5;
 
 /// Mailbox depth of every actor.
 const MAILBOX_SIZE: NonZeroUsize = NonZeroUsize::new(1024).unwrap();
@@ -105,6 +107,7 @@ pub(crate) struct Network<S, R, P, B> {
     pub(crate) simplex_resolver: (S, R),
     pub(crate) blocks: (S, R),
     pub(crate) backfill: (S, R),
+    pub(crate) gossip: (S, R),
     pub(crate) provider: P,
     pub(crate) blocker: B,
 }
@@ -113,6 +116,8 @@ pub(crate) struct Network<S, R, P, B> {
 pub(crate) struct Running {
     pub(crate) status: Arc<Status>,
     pub(crate) tasks: Vec<Handle<()>>,
+    /// Outbound transaction gossip (bounded).
+    pub(crate) gossip: futures::channel::mpsc::Sender<Vec<u8>>,
 }
 
 impl Running {
@@ -331,6 +336,12 @@ where
 
     // Start order: the commit task and marshal before consensus, so replayed consensus events
     // find their consumers running.
+    let (gossip, gossip_queue) = futures::channel::mpsc::channel(crate::gossip::GOSSIP_QUEUE);
+    let gossip_app = Arc::clone(&app);
+    let gossip_network = network.gossip;
+    let gossip_task = context
+        .child("gossip")
+        .spawn(move |_| crate::gossip::run(gossip_app, gossip_network, gossip_queue));
     let commit_status = Arc::clone(&status);
     let commit = context
         .child("commit")
@@ -344,6 +355,7 @@ where
     );
     Ok(Running {
         status,
-        tasks: vec![simplex, marshal, broadcast, commit],
+        tasks: vec![simplex, marshal, broadcast, commit, gossip_task],
+        gossip,
     })
 }

@@ -19,6 +19,7 @@ mod block;
 mod config;
 mod engine;
 mod error;
+mod gossip;
 mod keys;
 mod node;
 
@@ -26,6 +27,7 @@ pub use application::*;
 pub use block::{BlockDecodeError, ChainBlock, MAX_BLOCK_BYTES};
 pub use config::*;
 pub use error::*;
+pub use gossip::MAX_GOSSIP_BYTES;
 pub use keys::public_key;
 pub use node::*;
 

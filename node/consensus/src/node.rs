@@ -38,9 +38,13 @@ const STATUS_POLL: Duration = Duration::from_millis(100);
 /// How long a graceful stop waits for tasks to finish.
 const STOP_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// What the consensus thread hands back once the engine runs.
+type Started = (Arc<Status>, futures::channel::mpsc::Sender<Vec<u8>>);
+
 /// A running validator. Dropping the handle stops it (blocking until its thread exits).
 pub struct Handle {
     stop: Option<oneshot::Sender<()>>,
+    gossip: futures::channel::mpsc::Sender<Vec<u8>>,
     thread: Option<JoinHandle<Result<()>>>,
     status: Arc<Status>,
 }
@@ -57,6 +61,13 @@ impl Handle {
     #[must_use]
     pub fn finalized_tip(&self) -> u64 {
         self.status.tip.load(Ordering::Relaxed)
+    }
+
+    /// Sends a transaction to every other validator (their [`Application::gossip_received`]).
+    /// Returns `false` when the message exceeds [`crate::MAX_GOSSIP_BYTES`] or the outbound
+    /// queue is full (the caller may retry; gossip is best effort).
+    pub fn gossip(&self, bytes: Vec<u8>) -> bool {
+        bytes.len() <= crate::MAX_GOSSIP_BYTES && self.gossip.clone().try_send(bytes).is_ok()
     }
 
     /// Whether the engine stopped itself (fatal application error or runtime failure).
@@ -104,14 +115,15 @@ pub fn start<A: Application>(config: Config, app: A) -> Result<Handle> {
         .map_err(|e| Error::Runtime(format!("create {}: {e}", config.data_dir.display())))?;
     let app = Arc::new(app);
     let (stop_tx, stop_rx) = oneshot::channel::<()>();
-    let (ready_tx, ready_rx) = std::sync::mpsc::channel::<Result<Arc<Status>>>();
+    let (ready_tx, ready_rx) = std::sync::mpsc::channel::<Result<Started>>();
     let thread = std::thread::Builder::new()
         .name("cairn-consensus".into())
         .spawn(move || run(config, app, stop_rx, &ready_tx))
         .map_err(|e| Error::Runtime(format!("spawn consensus thread: {e}")))?;
     match ready_rx.recv() {
-        Ok(Ok(status)) => Ok(Handle {
+        Ok(Ok((status, gossip))) => Ok(Handle {
             stop: Some(stop_tx),
+            gossip,
             thread: Some(thread),
             status,
         }),
@@ -132,7 +144,7 @@ fn run<A: Application>(
     config: Config,
     app: Arc<A>,
     stop: oneshot::Receiver<()>,
-    ready: &std::sync::mpsc::Sender<Result<Arc<Status>>>,
+    ready: &std::sync::mpsc::Sender<Result<Started>>,
 ) -> Result<()> {
     let runtime = cw_tokio::Config::new()
         .with_worker_threads(config.worker_threads)
@@ -150,7 +162,7 @@ async fn serve<A: Application>(
     config: Config,
     app: Arc<A>,
     mut stop: oneshot::Receiver<()>,
-    ready: &std::sync::mpsc::Sender<Result<Arc<Status>>>,
+    ready: &std::sync::mpsc::Sender<Result<Started>>,
 ) -> Result<()> {
     let started = async {
         let signer = parse_private(&config.signing_key);
@@ -197,6 +209,7 @@ async fn serve<A: Application>(
             simplex_resolver: network.register(engine::CHANNEL_SIMPLEX_RESOLVER, quota),
             blocks: network.register(engine::CHANNEL_BLOCKS, quota),
             backfill: network.register(engine::CHANNEL_BACKFILL, quota),
+            gossip: network.register(engine::CHANNEL_GOSSIP, quota),
             provider: oracle.clone(),
             blocker: oracle.clone(),
         };
@@ -218,7 +231,7 @@ async fn serve<A: Application>(
             return Err(e);
         }
     };
-    let _ = ready.send(Ok(Arc::clone(&running.status)));
+    let _ = ready.send(Ok((Arc::clone(&running.status), running.gossip.clone())));
     let mut running = running;
     loop {
         if let Some(fatal) = running.status.fatal.lock().clone() {

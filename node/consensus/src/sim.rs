@@ -140,6 +140,8 @@ struct Disk {
     hang_after_commit: Option<u64>,
     /// Set once the injected hang happened.
     hung: bool,
+    /// Gossip messages received (not part of the durable state; recorded for the test).
+    gossiped: Vec<Vec<u8>>,
 }
 
 impl Disk {
@@ -234,6 +236,10 @@ impl Application for StandIn {
         rebuilt == **block
     }
 
+    fn gossip_received(&self, bytes: Vec<u8>) {
+        self.disk.lock().gossiped.push(bytes);
+    }
+
     async fn finalized(&self, block: Arc<Block>) -> Result<(), Fatal> {
         if self.commit(&block)? {
             std::future::pending::<()>().await;
@@ -306,6 +312,9 @@ struct Scenario {
     pacing: Pacing,
     /// Feed random transactions.
     load: bool,
+    /// In the first life, validator 0 gossips [`gossip_payloads`] (each twice) plus one
+    /// oversized message.
+    gossip: bool,
     /// Online validators that only start in the second life (they must catch up from peers).
     late: u32,
     /// In the first life, hang after committing this height, then crash (see
@@ -469,6 +478,7 @@ async fn run_once(context: deterministic::Context, life: Life) -> bool {
             simplex_resolver: channel(engine::CHANNEL_SIMPLEX_RESOLVER).await,
             blocks: channel(engine::CHANNEL_BLOCKS).await,
             backfill: channel(engine::CHANNEL_BACKFILL).await,
+            gossip: channel(engine::CHANNEL_GOSSIP).await,
             provider: oracle.manager(),
             blocker: control.clone(),
         };
@@ -531,6 +541,19 @@ async fn run_once(context: deterministic::Context, life: Life) -> bool {
             }
         }
     });
+
+    if scenario.gossip && life == 0 {
+        context.sleep(Duration::from_millis(500)).await;
+        let mut outbound = engines[0].gossip.clone();
+        for payload in gossip_payloads() {
+            outbound.try_send(payload.clone()).unwrap();
+            outbound.try_send(payload).unwrap();
+        }
+        // Bypasses the Handle's size check, so the receivers' check is what stops it.
+        outbound
+            .try_send(vec![7u8; crate::MAX_GOSSIP_BYTES + 1])
+            .unwrap();
+    }
 
     let count_redelivered = |engines: &[engine::Running]| {
         let skipped: u64 = engines
@@ -641,6 +664,7 @@ fn single(target: u64, restarts: u32) -> Scenario {
             heartbeat: Duration::from_millis(200),
         },
         load: true,
+        gossip: false,
         late: 0,
         hang_at: None,
     }
@@ -721,6 +745,7 @@ fn four(offline: u32, target: u64, restarts: u32) -> Scenario {
             heartbeat: Duration::from_millis(100),
         },
         load: true,
+        gossip: false,
         late: 0,
         hang_at: None,
     }
@@ -853,5 +878,30 @@ fn late_validator_catches_up_from_peers() {
         };
         let outcome = run(seed, scenario);
         assert_same_prefix(&outcome, 100);
+    }
+}
+
+fn gossip_payloads() -> Vec<Vec<u8>> {
+    (0..20u8).map(|i| vec![i; 100 + usize::from(i)]).collect()
+}
+
+#[test]
+fn transaction_gossip_reaches_every_other_validator_once() {
+    for seed in seeds(&[31]) {
+        let scenario = Scenario {
+            gossip: true,
+            ..four(0, 30, 0)
+        };
+        let outcome = run(seed, scenario);
+        let expected = gossip_payloads();
+        assert!(
+            outcome.disks[0].lock().gossiped.is_empty(),
+            "no echo to the sender"
+        );
+        for disk in &outcome.disks[1..] {
+            let mut got = disk.lock().gossiped.clone();
+            got.sort();
+            assert_eq!(got, expected, "each payload once, oversized dropped");
+        }
     }
 }
