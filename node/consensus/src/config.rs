@@ -218,3 +218,69 @@ pub(crate) fn validate_parts(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn devnet() -> Config {
+        Config::devnet([1; 32], "127.0.0.1:9000".parse().unwrap(), "/tmp/x".into())
+    }
+
+    fn rejected(config: &Config, needle: &str) {
+        let err = config.validate().expect_err(needle).to_string();
+        assert!(err.contains(needle), "{err} should mention {needle}");
+    }
+
+    #[test]
+    fn presets_are_valid() {
+        devnet().validate().unwrap();
+        let mut network = devnet();
+        network.timeouts = Timeouts::network();
+        network.pacing = Pacing::immediate();
+        network.validate().unwrap();
+    }
+
+    #[test]
+    fn each_rule_is_enforced() {
+        let mut c = devnet();
+        c.validators.clear();
+        rejected(&c, "validator count 0");
+
+        let mut c = devnet();
+        c.validators.push(c.validators[0].clone());
+        rejected(&c, "duplicate validator key");
+
+        let mut c = devnet();
+        c.signing_key = [2; 32];
+        rejected(&c, "is not in the validator set");
+
+        let mut c = devnet();
+        c.timeouts.certification = c.timeouts.leader;
+        rejected(&c, "must exceed leader timeout");
+
+        let mut c = devnet();
+        c.timeouts.fetch = Duration::ZERO;
+        rejected(&c, "must be positive");
+
+        let mut c = devnet();
+        c.pacing.heartbeat = c.timeouts.leader;
+        rejected(&c, "below the leader timeout");
+
+        let mut c = devnet();
+        c.worker_threads = 0;
+        rejected(&c, "worker_threads");
+
+        let mut c = devnet();
+        c.validators[0].public_key = {
+            let mut bad = [0u8; 32];
+            bad[0] = 2;
+            bad
+        };
+        c.validators.push(Validator {
+            public_key: crate::keys::public_key(&c.signing_key),
+            address: c.listen,
+        });
+        rejected(&c, "invalid validator key");
+    }
+}

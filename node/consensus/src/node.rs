@@ -44,7 +44,7 @@ type Started = (Arc<Status>, futures::channel::mpsc::Sender<Vec<u8>>);
 /// A running validator. Dropping the handle stops it (blocking until its thread exits).
 pub struct Handle {
     stop: Option<oneshot::Sender<()>>,
-    gossip: futures::channel::mpsc::Sender<Vec<u8>>,
+    gossip: std::sync::Mutex<futures::channel::mpsc::Sender<Vec<u8>>>,
     thread: Option<JoinHandle<Result<()>>>,
     status: Arc<Status>,
 }
@@ -67,7 +67,11 @@ impl Handle {
     /// Returns `false` when the message exceeds [`crate::MAX_GOSSIP_BYTES`] or the outbound
     /// queue is full (the caller may retry; gossip is best effort).
     pub fn gossip(&self, bytes: Vec<u8>) -> bool {
-        bytes.len() <= crate::MAX_GOSSIP_BYTES && self.gossip.clone().try_send(bytes).is_ok()
+        bytes.len() <= crate::MAX_GOSSIP_BYTES
+            && self
+                .gossip
+                .lock()
+                .is_ok_and(|mut queue| queue.try_send(bytes).is_ok())
     }
 
     /// Whether the engine stopped itself (fatal application error or runtime failure).
@@ -123,7 +127,7 @@ pub fn start<A: Application>(config: Config, app: A) -> Result<Handle> {
     match ready_rx.recv() {
         Ok(Ok((status, gossip))) => Ok(Handle {
             stop: Some(stop_tx),
-            gossip,
+            gossip: std::sync::Mutex::new(gossip),
             thread: Some(thread),
             status,
         }),
