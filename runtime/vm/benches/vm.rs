@@ -55,6 +55,7 @@ fn time_calls(
     let mut samples = Vec::with_capacity(n);
     let mut gas = 0;
     for _ in 0..n {
+        host.state.events.clear();
         let ctx = CallContext::new(contract, SENDER, method, input.to_vec(), 1_000_000_000);
         let t = Instant::now();
         let exec = vm.execute(host, &module, ctx).unwrap();
@@ -243,7 +244,7 @@ fn main() {
                 black_box(f.call(&mut store, arg).unwrap());
                 samples.push(t.elapsed());
             }
-            times[i] = percentile(samples, 500);
+            times[i] = samples.into_iter().min().unwrap();
         }
         println!(
             "| {name} | {:.1} ms | {:.1} ms | {:.2}× |",
@@ -252,6 +253,57 @@ fn main() {
             times[1].as_secs_f64() / times[0].as_secs_f64()
         );
     }
+
+    // The Rust token's `fib` (compiled Rust, its real imports stubbed for the raw engine).
+    let mut times = [Duration::ZERO; 2];
+    for (i, fuel) in [false, true].into_iter().enumerate() {
+        let engine = wasmtime::Engine::new(&engine_config(fuel)).unwrap();
+        let module = wasmtime::Module::new(&engine, token).unwrap();
+        let mut linker = wasmtime::Linker::<Vec<u8>>::new(&engine);
+        linker
+            .func_wrap("cairn", "input_size", |_: wasmtime::Caller<'_, Vec<u8>>| {
+                4i32
+            })
+            .unwrap();
+        linker
+            .func_wrap(
+                "cairn",
+                "input_read",
+                |mut c: wasmtime::Caller<'_, Vec<u8>>, ptr: i32| {
+                    let mem = c.get_export("memory").unwrap().into_memory().unwrap();
+                    mem.write(&mut c, ptr as u32 as usize, &27u32.to_le_bytes())
+                        .unwrap();
+                },
+            )
+            .unwrap();
+        linker
+            .func_wrap(
+                "cairn",
+                "set_return",
+                |_: wasmtime::Caller<'_, Vec<u8>>, _: i32, _: i32| {},
+            )
+            .unwrap();
+        linker.define_unknown_imports_as_traps(&module).unwrap();
+        let mut samples = Vec::new();
+        for _ in 0..7 {
+            let mut store = wasmtime::Store::new(&engine, Vec::new());
+            if fuel {
+                store.set_fuel(u64::MAX / 2).unwrap();
+            }
+            let inst = linker.instantiate(&mut store, &module).unwrap();
+            let f = inst.get_typed_func::<(), ()>(&mut store, "fib").unwrap();
+            let t = Instant::now();
+            f.call(&mut store, ()).unwrap();
+            samples.push(t.elapsed());
+        }
+        times[i] = samples.into_iter().min().unwrap();
+    }
+    println!(
+        "| Rust token `fib(27)` (compiled Rust) | {:.1} ms | {:.1} ms | {:.2}× |",
+        ms(times[0]),
+        ms(times[1]),
+        times[1].as_secs_f64() / times[0].as_secs_f64()
+    );
 
     // ---- ns per gas ----
     calibrate(&vm);
@@ -353,6 +405,7 @@ fn calibrate(vm: &Vm) {
         let mut gas = 0;
         for _ in 0..5 {
             let ctx = CallContext::new(c, SENDER, &method, input.clone(), 10_000_000_000);
+            host.state.events.clear();
             let t = Instant::now();
             let exec = vm.execute(&mut host, &module, ctx).unwrap();
             let el = t.elapsed();

@@ -2,7 +2,7 @@
 //! traps, memory growth past the cap, stack exhaustion, call depth, reentrancy.
 
 use cairn_vm::limits::MAX_CALL_DEPTH;
-use cairn_vm::{MemHost, Outcome, TrapKind, status};
+use cairn_vm::{GasSchedule, MemHost, Outcome, TrapKind, status};
 
 use crate::common::{call, install, on_vm_stack, run, wat};
 
@@ -23,9 +23,12 @@ fn infinite_loop_runs_out_of_gas_at_the_limit_every_time() {
 #[test]
 fn a_host_charge_that_does_not_fit_is_out_of_gas() {
     let body = r#"(func (export "m") (call $storage_write (i32.const 0) (i32.const 4) (i32.const 0) (i32.const 4)))"#;
-    let (exec, host) = run(body, "m", b"", 6_000);
+    // Enough to start (base + one page), not enough for the write's base cost.
+    let s = GasSchedule::V1;
+    let limit = s.call_base + s.initial_page + s.storage_write_base / 2;
+    let (exec, host) = run(body, "m", b"", limit);
     assert_eq!(exec.outcome, Outcome::OutOfGas);
-    assert_eq!(exec.gas_used, 6_000);
+    assert_eq!(exec.gas_used, limit);
     assert!(
         host.state.storage.is_empty(),
         "charged before work: nothing written"
@@ -87,8 +90,11 @@ fn memory_grow_past_the_cap_returns_minus_one_and_growth_is_charged() {
     let (too_far, _) = run(body, "grow", &[0; 4], GAS);
     assert_eq!(too_far.return_data, (-1i32).to_le_bytes());
     assert_eq!(too_far.outcome, Outcome::Success);
-    // 3 pages × 2,000 gas, plus 3 bytes of input.
-    assert_eq!(ok.gas_used - none.gas_used, 3 * 2_000 + 3);
+    // 3 pages at the schedule's page price, plus 3 bytes of input.
+    assert_eq!(
+        ok.gas_used - none.gas_used,
+        3 * GasSchedule::V1.memory_grow_page + 3
+    );
     // Growth that the remaining gas cannot pay for ends out of gas.
     let (poor, _) = run(body, "grow", &[0; 3], none.gas_used + 100);
     assert_eq!(poor.outcome, Outcome::OutOfGas);

@@ -271,7 +271,13 @@ const CALLER: &str = r#"
     (call $call (i32.const 0) (i32.const 20) (i32.sub (call $input_size) (i32.const 20))
                 (i32.const 20) (i32.const 3) (i32.const 500) (i64.const 0)))
   (call $result_read (i32.const 1004))
-  (call $set_return (i32.const 1000) (i32.add (i32.const 4) (call $result_size))))"#;
+  (call $set_return (i32.const 1000) (i32.add (i32.const 4) (call $result_size))))
+(func (export "fwd_small")
+  (call $input_read (i32.const 0))
+  (i32.store (i32.const 1000)
+    (call $call (i32.const 0) (i32.const 20) (i32.sub (call $input_size) (i32.const 20))
+                (i32.const 20) (i32.const 3) (i32.const 500) (i64.const 1000)))
+  (call $set_return (i32.const 1000) (i32.const 4)))"#;
 
 #[test]
 fn call_runs_the_callee_and_returns_status_and_data() {
@@ -327,8 +333,9 @@ fn call_charges_the_callees_gas_to_the_caller() {
     let via = call(&mut host, a, "fwd", &input, GAS).gas_used;
     assert!(via > direct, "caller pays callee: {via} <= {direct}");
     // A gas limit below what the callee needs: it runs out, the caller goes on.
-    let out = call(&mut host, a, "fwd", &input, direct + 20_000);
+    let out = call(&mut host, a, "fwd_small", &input, GAS);
     assert_eq!(out.outcome, Outcome::Success);
+    assert_eq!(out.return_data, status::OUT_OF_GAS.to_le_bytes());
 }
 
 #[test]
