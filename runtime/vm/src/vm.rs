@@ -248,6 +248,9 @@ impl Vm {
         ctx: CallContext,
     ) -> Result<Execution> {
         let limit = ctx.gas_limit;
+        if !Engine::same(module.pre.module().engine(), &self.engine) {
+            return Err(VmError::Engine("module was prepared by another vm".into()));
+        }
         if ctx.depth > MAX_CALL_DEPTH {
             return Ok(Execution::early(Outcome::CallDepthExceeded, 0));
         }

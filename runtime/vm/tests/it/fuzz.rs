@@ -49,7 +49,7 @@ fn config(imports: &[u8]) -> wasm_smith::Config {
         bulk_memory_enabled: true,
         allow_start_export: false,
         min_memories: 0,
-        max_memories: 1,
+        max_memories: 0,
         memory_max_size_required: true,
         max_memory32_bytes: 8 * 65_536,
         max_tables: 1,
@@ -112,7 +112,6 @@ fn generated_modules_never_crash_the_vm() {
             Err(e) => panic!("seed {seed}: validated module failed node-side: {e}"),
         };
         valid += 1;
-        let mut host = MemHost::new();
         for method in prepared.info.methods.iter().take(3) {
             // The call's base cost plus a small budget for the code itself.
             let limit = vm.schedule().call_base + 20_000;
@@ -124,9 +123,22 @@ fn generated_modules_never_crash_the_vm() {
                 limit,
             );
             let exec = vm
-                .execute(&mut host, &prepared, ctx)
+                .execute(&mut MemHost::new(), &prepared, ctx)
                 .unwrap_or_else(|e| panic!("seed {seed} method {method}: node-side error {e}"));
             assert!(exec.gas_used <= limit, "seed {seed}: gas {}", exec.gas_used);
+            // Same call again on a fresh instance: the same outcome and gas.
+            let again = CallContext::new(
+                Address([1; 20]),
+                Address([2; 20]),
+                method,
+                vec![1, 2, 3],
+                limit,
+            );
+            assert_eq!(
+                vm.execute(&mut MemHost::new(), &prepared, again).unwrap(),
+                exec,
+                "seed {seed}: not repeatable"
+            );
             let key = format!("{:?}", exec.outcome)
                 .split('(')
                 .next()

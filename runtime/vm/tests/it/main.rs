@@ -2,6 +2,7 @@
 //! mode, a Rust contract built for wasm32 in the test setup, validation and compile bombs,
 //! determinism (fresh, cached, child process), and a wasm-smith fuzz run.
 
+mod cache;
 mod common;
 mod determinism;
 mod failures;
