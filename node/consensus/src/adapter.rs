@@ -31,7 +31,7 @@ use futures::channel::mpsc;
 use tracing::{debug, error, info, warn};
 
 use crate::application::{Application, Fatal, ProposeContext, VerifyContext};
-use crate::block::{ChainBlock, Wire, from_digest};
+use crate::block::{ChainBlock, MAX_BLOCK_BYTES, Wire, from_digest};
 use crate::config::Pacing;
 use crate::keys::public_bytes;
 
@@ -179,6 +179,14 @@ where
             return None;
         }
         let wire = Wire::new(Arc::new(block));
+        if wire.encoded_len() > MAX_BLOCK_BYTES {
+            error!(
+                height,
+                len = wire.encoded_len(),
+                "application proposed a block above MAX_BLOCK_BYTES; discarded"
+            );
+            return None;
+        }
         let digest = wire.digest();
         Some(Digested::precomputed(wire, digest))
     }

@@ -110,6 +110,11 @@ impl<B: ChainBlock> Wire<B> {
         Self { block, hash, bytes }
     }
 
+    /// Length of the block's canonical encoding.
+    pub(crate) fn encoded_len(&self) -> usize {
+        self.bytes.len()
+    }
+
     /// The wrapped block.
     pub(crate) fn block(&self) -> &Arc<B> {
         &self.block

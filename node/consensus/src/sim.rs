@@ -142,6 +142,10 @@ struct Disk {
     hung: bool,
     /// Gossip messages received (not part of the durable state; recorded for the test).
     gossiped: Vec<Vec<u8>>,
+    /// Fault injection: the proposal for this height has a wrong height (once).
+    bad_proposal_at: Option<u64>,
+    /// Bad proposals made.
+    bad_proposals: u64,
 }
 
 impl Disk {
@@ -204,10 +208,20 @@ impl Application for StandIn {
             let n = pool.len().min(MAX_TXS_PER_BLOCK);
             pool.drain(..n).collect()
         };
+        let mut height = ctx.height;
+        {
+            let mut disk = self.disk.lock();
+            if disk.bad_proposal_at == Some(height) {
+                // Fault injection: a block that does not extend its parent.
+                disk.bad_proposal_at = None;
+                disk.bad_proposals += 1;
+                height += 1;
+            }
+        }
         Some(build(
             &ctx.parent,
             &state,
-            ctx.height,
+            height,
             ctx.timestamp_ms,
             Address::from_public_key(&ctx.proposer_key),
             txs,
@@ -315,6 +329,8 @@ struct Scenario {
     /// In the first life, validator 0 gossips [`gossip_payloads`] (each twice) plus one
     /// oversized message.
     gossip: bool,
+    /// The application proposes a malformed block for this height once.
+    bad_proposal_at: Option<u64>,
     /// Online validators that only start in the second life (they must catch up from peers).
     late: u32,
     /// In the first life, hang after committing this height, then crash (see
@@ -352,6 +368,7 @@ fn run(seed: u64, scenario: Scenario) -> Outcome {
         .map(|_| {
             let mut disk = Disk::new();
             disk.hang_after_commit = scenario.hang_at;
+            disk.bad_proposal_at = scenario.bad_proposal_at;
             Arc::new(Mutex::new(disk))
         })
         .collect();
@@ -665,6 +682,7 @@ fn single(target: u64, restarts: u32) -> Scenario {
         },
         load: true,
         gossip: false,
+        bad_proposal_at: None,
         late: 0,
         hang_at: None,
     }
@@ -746,6 +764,7 @@ fn four(offline: u32, target: u64, restarts: u32) -> Scenario {
         },
         load: true,
         gossip: false,
+        bad_proposal_at: None,
         late: 0,
         hang_at: None,
     }
@@ -903,5 +922,20 @@ fn transaction_gossip_reaches_every_other_validator_once() {
             got.sort();
             assert_eq!(got, expected, "each payload once, oversized dropped");
         }
+    }
+}
+
+#[test]
+fn malformed_proposal_is_discarded_and_the_view_retried() {
+    for seed in seeds(&[37]) {
+        let scenario = Scenario {
+            bad_proposal_at: Some(30),
+            ..single(60, 0)
+        };
+        let outcome = run(seed, scenario);
+        let disk = outcome.disks[0].lock();
+        assert_eq!(disk.bad_proposals, 1, "the fault was injected");
+        // The bad block never reached the chain; the next view proposed a good height 30.
+        check_chain(&disk, 60);
     }
 }
