@@ -10,6 +10,7 @@
 //!                                                                     │                certificates)
 //!                                                                     ▼ finalized blocks, in order
 //!                                                              Finalizer ─► commit task ─► app.finalized ─► ack
+//!  p2p channel 5 gossip ──────────► gossip task ─► app.gossip_received      (Handle::gossip ─► channel 5)
 //! ```
 //!
 //! Storage (journals, archives) goes through the runtime's `Storage`: files under the data dir
