@@ -1,0 +1,729 @@
+//! [`State`]: the committed state of the chain. Reads of the latest state go to a flat
+//! index (one store get, a hot-account cache in front); the Merkle trie is touched only by
+//! commits (for the root) and proofs. Each commit writes trie nodes, the flat index, its
+//! history and its change log in ONE atomic batch; the last `keep_versions` versions stay
+//! readable and provable, older ones are pruned by a background thread.
+//!
+//! ```text
+//! commit(changes) ─► trie.update (dirty paths only) ─► WriteBatch {
+//!     TrieNodes   (v, path) → node            Flat        k → value | delete
+//!     FlatHistory k ‖ v → 1‖value | 0          ChangeLog   v → stale node keys + changed keys
+//!     Roots       v → root ref                 Meta        head → (v, root ref)
+//!     Code        hash → code                  + caller's extra writes (block, receipts) }
+//!   ─► store.write(batch, sync) ─► caches updated ─► pruner told the new window
+//!
+//! read latest:      cache ─► Flat get
+//! read at version:  FlatHistory: last entry in [k‖0, k‖v]   proof: trie at Roots[v]
+//! pruner:           for each ChangeLog[u], u ≤ oldest kept: delete its stale nodes,
+//!                   history entries older than u (and a deletion marker at u), the log
+//! ```
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use cairn_primitives::{Address, Canonical, Hash, keccak256, limits::MAX_CODE_SIZE};
+use cairn_storage::{Column, Direction, KeyRange, KvRead, KvStore, LruCache, WriteBatch};
+use cairn_trie::{
+    DEFAULT_NODE_CACHE, KeyHash, NodeKey, Proof, RootRef, Trie, TrieError, UpdateStats, Version,
+};
+
+use crate::keys::{check_storage_value, decode_account};
+use crate::{
+    Account, Result, StateChanges, StateError, StateReader, account_key, code_hash, storage_key,
+};
+
+/// Meta key of the head record: latest version ‖ its root reference.
+const HEAD_KEY: &[u8] = b"state/head";
+/// Meta key of the oldest readable version.
+const OLDEST_KEY: &[u8] = b"state/oldest";
+/// Change logs handled per prune batch: bounds the batch while keeping few writes.
+const PRUNE_LOGS_PER_BATCH: usize = 4;
+/// Tag of a history entry recording a deletion.
+const HIST_DELETED: u8 = 0;
+/// Tag of a history entry recording a value.
+const HIST_VALUE: u8 = 1;
+
+/// Tuning of a [`State`].
+#[derive(Clone, Debug)]
+pub struct StateConfig {
+    /// How many versions (latest included) stay readable with proofs. At least 1.
+    pub keep_versions: u64,
+    /// Capacity of the hot-account cache (entries).
+    pub account_cache: usize,
+    /// Capacity of the trie's decoded-node cache (nodes).
+    pub node_cache: usize,
+    /// Prune on a background thread (`false`: only when [`State::prune`] is called).
+    pub background_pruning: bool,
+    /// fsync each commit (block commits do; bulk loads in tools may not).
+    pub sync_commits: bool,
+    /// Threads the trie may hash on.
+    pub hash_threads: usize,
+}
+
+impl Default for StateConfig {
+    fn default() -> Self {
+        Self {
+            keep_versions: 256,
+            account_cache: 65_536,
+            node_cache: DEFAULT_NODE_CACHE,
+            background_pruning: true,
+            sync_commits: true,
+            hash_threads: 2,
+        }
+    }
+}
+
+/// What a commit produced.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Committed {
+    /// The version just committed.
+    pub version: Version,
+    /// Its state root.
+    pub root: Hash,
+    /// Trie work counters.
+    pub stats: UpdateStats,
+    /// Writes in the batch.
+    pub batch_len: usize,
+    /// Where the time went (operational metrics; never part of any hash).
+    pub timings: CommitTimings,
+}
+
+/// Wall-clock split of one commit.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CommitTimings {
+    /// Encoding and hashing keys and values.
+    pub prepare: Duration,
+    /// Trie update: reading and rehashing the dirty paths (the new root).
+    pub root: Duration,
+    /// Building the write batch.
+    pub batch: Duration,
+    /// `KvStore::write` (with fsync when configured).
+    pub write: Duration,
+    /// The whole commit.
+    pub total: Duration,
+}
+
+#[derive(Clone, Copy)]
+struct Head {
+    latest: Option<Version>,
+    root: RootRef,
+}
+
+struct AccountCache {
+    lru: LruCache<Address, Option<Account>>,
+    /// Bumped by every commit: a read that started before a commit must not cache its value.
+    generation: u64,
+}
+
+struct Inner<S> {
+    store: Arc<S>,
+    trie: Trie<Arc<S>>,
+    config: StateConfig,
+    head: RwLock<Head>,
+    commit_lock: Mutex<()>,
+    oldest: AtomicU64,
+    cache: Mutex<AccountCache>,
+    prune_error: Mutex<Option<String>>,
+}
+
+/// The committed state over a store `S` (RocksDB on a node, memory in tests).
+pub struct State<S: KvStore + 'static> {
+    inner: Arc<Inner<S>>,
+    pruner_tx: Option<Sender<Version>>,
+    pruner: Option<JoinHandle<()>>,
+}
+
+impl<S: KvStore + 'static> std::fmt::Debug for State<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("State")
+            .field("latest", &self.latest_version())
+            .finish_non_exhaustive()
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn history_key(k: &KeyHash, version: Version) -> [u8; 40] {
+    let mut out = [0u8; 40];
+    out[..32].copy_from_slice(k);
+    out[32..].copy_from_slice(&version.to_be_bytes());
+    out
+}
+
+fn decode_version(bytes: &[u8], what: &str) -> Result<Version> {
+    <[u8; 8]>::try_from(bytes)
+        .map(u64::from_be_bytes)
+        .map_err(|_| StateError::Corrupt(format!("{what}: {} bytes", bytes.len())))
+}
+
+fn encode_log(stale: &[NodeKey], keys: &[KeyHash]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(8 + stale.len() * 14 + keys.len() * 32);
+    #[allow(clippy::cast_possible_truncation)] // a block cannot change 2^32 keys
+    out.extend_from_slice(&(stale.len() as u32).to_be_bytes());
+    for k in stale {
+        let e = k.encode();
+        #[allow(clippy::cast_possible_truncation)] // node keys are ≤ 41 bytes
+        out.push(e.len() as u8);
+        out.extend_from_slice(&e);
+    }
+    #[allow(clippy::cast_possible_truncation)] // as above
+    out.extend_from_slice(&(keys.len() as u32).to_be_bytes());
+    for k in keys {
+        out.extend_from_slice(k);
+    }
+    out
+}
+
+type Log = (Vec<Vec<u8>>, Vec<KeyHash>);
+
+fn decode_log(bytes: &[u8]) -> Result<Log> {
+    let bad = || StateError::Corrupt(format!("change log of {} bytes", bytes.len()));
+    let mut rest = bytes;
+    let mut take = |n: usize| -> Result<Vec<u8>> {
+        if rest.len() < n {
+            return Err(bad());
+        }
+        let (head, tail) = rest.split_at(n);
+        rest = tail;
+        Ok(head.to_vec())
+    };
+    let count = |b: Vec<u8>| -> Result<usize> {
+        Ok(u32::from_be_bytes(b.try_into().map_err(|_| bad())?) as usize)
+    };
+    let n = count(take(4)?)?;
+    let mut nodes = Vec::with_capacity(n.min(1 << 20));
+    for _ in 0..n {
+        let len = usize::from(take(1)?[0]);
+        nodes.push(take(len)?);
+    }
+    let m = count(take(4)?)?;
+    let mut keys = Vec::with_capacity(m.min(1 << 20));
+    for _ in 0..m {
+        let k: KeyHash = take(32)?.try_into().map_err(|_| bad())?;
+        keys.push(k);
+    }
+    Ok((nodes, keys))
+}
+
+impl<S: KvStore + 'static> State<S> {
+    /// Opens the state in `store`, at its last committed version (or empty).
+    ///
+    /// # Errors
+    /// On a store failure or a corrupt head record.
+    pub fn open(store: S, config: StateConfig) -> Result<Self> {
+        let store = Arc::new(store);
+        let mut config = config;
+        config.keep_versions = config.keep_versions.max(1);
+        let head = match store.get(Column::Meta, HEAD_KEY)? {
+            None => Head {
+                latest: None,
+                root: RootRef::EMPTY,
+            },
+            Some(b) if b.len() == 49 => Head {
+                latest: Some(decode_version(&b[..8], "head")?),
+                root: RootRef::decode(&b[8..])?,
+            },
+            Some(b) => {
+                return Err(StateError::Corrupt(format!(
+                    "head record of {} bytes",
+                    b.len()
+                )));
+            }
+        };
+        let persisted_oldest = match store.get(Column::Meta, OLDEST_KEY)? {
+            None => 0,
+            Some(b) => decode_version(&b, "oldest")?,
+        };
+        let trie =
+            Trie::new(Arc::clone(&store), config.node_cache).with_parallelism(config.hash_threads);
+        let inner = Arc::new(Inner {
+            store,
+            trie,
+            head: RwLock::new(head),
+            commit_lock: Mutex::new(()),
+            oldest: AtomicU64::new(persisted_oldest),
+            cache: Mutex::new(AccountCache {
+                lru: LruCache::new(config.account_cache),
+                generation: 0,
+            }),
+            prune_error: Mutex::new(None),
+            config,
+        });
+        let mut state = Self {
+            inner,
+            pruner_tx: None,
+            pruner: None,
+        };
+        if state.inner.config.background_pruning {
+            let (tx, rx) = channel();
+            let inner = Arc::clone(&state.inner);
+            state.pruner = Some(
+                std::thread::Builder::new()
+                    .name("cairn-state-pruner".into())
+                    .spawn(move || pruner_loop(&inner, &rx))
+                    .map_err(|e| StateError::Corrupt(format!("cannot start pruner: {e}")))?,
+            );
+            state.pruner_tx = Some(tx);
+        }
+        state.schedule_prune();
+        Ok(state)
+    }
+
+    /// The underlying store (for the node's own columns and for benchmarks).
+    pub fn store(&self) -> &S {
+        &self.inner.store
+    }
+
+    /// The trie (for benchmarks and diagnostics).
+    pub fn trie(&self) -> &Trie<Arc<S>> {
+        &self.inner.trie
+    }
+
+    /// The latest committed version, or `None` before the first commit.
+    pub fn latest_version(&self) -> Option<Version> {
+        self.head().latest
+    }
+
+    /// The latest state root ([`cairn_trie::EMPTY_ROOT`] before the first commit).
+    pub fn root(&self) -> Hash {
+        Hash(self.head().root.hash)
+    }
+
+    /// The oldest version still readable.
+    pub fn oldest_version(&self) -> Version {
+        self.inner.oldest.load(Ordering::SeqCst)
+    }
+
+    /// The last background pruning failure, if any (pruning retries on the next commit).
+    pub fn prune_error(&self) -> Option<String> {
+        lock(&self.inner.prune_error).clone()
+    }
+
+    fn head(&self) -> Head {
+        *self
+            .inner
+            .head
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn window_start(&self, latest: Option<Version>) -> Version {
+        latest.map_or(0, |l| l.saturating_sub(self.inner.config.keep_versions - 1))
+    }
+
+    fn schedule_prune(&self) {
+        let target = self.window_start(self.latest_version());
+        if target > 0
+            && let Some(tx) = &self.pruner_tx
+        {
+            // A closed channel only means the pruner is gone; commits must not fail for it.
+            let _ = tx.send(target);
+        }
+    }
+
+    /// Prunes every version older than the window now, on this thread. Returns the number
+    /// of change logs processed.
+    ///
+    /// # Errors
+    /// On a store failure.
+    pub fn prune(&self) -> Result<usize> {
+        prune_to(&self.inner, self.window_start(self.latest_version()))
+    }
+
+    /// Commits `changes` as the next version (0 for the first) and returns its root.
+    ///
+    /// # Errors
+    /// Limit violations in `changes` (nothing written), store or trie failures.
+    pub fn commit(&self, changes: &StateChanges) -> Result<Committed> {
+        self.commit_with(changes, WriteBatch::new())
+    }
+
+    /// As [`State::commit`], with `extra` writes (block, receipts, indexes) in the same
+    /// atomic batch. `extra` must not touch the state's own columns.
+    ///
+    /// # Errors
+    /// As [`State::commit`].
+    pub fn commit_with(&self, changes: &StateChanges, extra: WriteBatch) -> Result<Committed> {
+        let _guard = lock(&self.inner.commit_lock);
+        let t0 = Instant::now();
+        let head = self.head();
+        let version = head.latest.map_or(0, |v| v + 1);
+
+        for (hash, code) in &changes.code {
+            if code.len() > MAX_CODE_SIZE {
+                return Err(StateError::CodeTooLarge {
+                    len: code.len(),
+                    max: MAX_CODE_SIZE,
+                });
+            }
+            let actual = code_hash(code);
+            if actual != *hash {
+                return Err(StateError::CodeHashMismatch {
+                    claimed: *hash,
+                    actual,
+                });
+            }
+        }
+        let n = changes.len();
+        let mut flat: Vec<(KeyHash, Option<Vec<u8>>)> = Vec::with_capacity(n);
+        for (addr, acct) in &changes.accounts {
+            flat.push((account_key(addr), acct.as_ref().map(Canonical::encode)));
+        }
+        for ((addr, key), value) in &changes.storage {
+            if let Some(v) = value {
+                check_storage_value(v)?;
+            }
+            flat.push((storage_key(addr, key)?, value.clone()));
+        }
+        let trie_changes: Vec<_> = flat
+            .iter()
+            .map(|(k, v)| (*k, v.as_deref().map(keccak256)))
+            .collect();
+        let t1 = Instant::now();
+        let update = self.inner.trie.update(&head.root, version, trie_changes)?;
+        let t2 = Instant::now();
+
+        let mut batch = WriteBatch::with_capacity(update.nodes.len() + 2 * n + 4 + extra.len());
+        update.write_nodes(&mut batch);
+        let mut keys = Vec::with_capacity(n);
+        for (k, v) in flat {
+            keys.push(k);
+            let hk = history_key(&k, version);
+            match v {
+                Some(v) => {
+                    let mut h = Vec::with_capacity(v.len() + 1);
+                    h.push(HIST_VALUE);
+                    h.extend_from_slice(&v);
+                    batch.put(Column::FlatHistory, hk, h);
+                    batch.put(Column::Flat, k, v);
+                }
+                None => {
+                    batch.put(Column::FlatHistory, hk, [HIST_DELETED]);
+                    batch.delete(Column::Flat, k);
+                }
+            }
+        }
+        keys.sort_unstable();
+        keys.dedup();
+        let vkey = version.to_be_bytes();
+        batch.put(Column::ChangeLog, vkey, encode_log(&update.stale, &keys));
+        batch.put(Column::Roots, vkey, update.root.encode());
+        let mut head_rec = Vec::with_capacity(49);
+        head_rec.extend_from_slice(&vkey);
+        head_rec.extend_from_slice(&update.root.encode());
+        batch.put(Column::Meta, HEAD_KEY, head_rec);
+        for (hash, code) in &changes.code {
+            batch.put(Column::Code, hash.0, code.clone());
+        }
+        batch.extend(extra);
+        let batch_len = batch.len();
+        let t3 = Instant::now();
+        self.inner
+            .store
+            .write(batch, self.inner.config.sync_commits)?;
+        let t4 = Instant::now();
+
+        // Durable: publish.
+        let stats = update.stats;
+        let root = update.root;
+        self.inner.trie.cache_nodes(update.nodes);
+        {
+            let mut cache = lock(&self.inner.cache);
+            cache.generation += 1;
+            for (addr, acct) in &changes.accounts {
+                cache.lru.insert(*addr, *acct);
+            }
+        }
+        *self
+            .inner
+            .head
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = Head {
+            latest: Some(version),
+            root,
+        };
+        self.schedule_prune();
+        Ok(Committed {
+            version,
+            root: Hash(root.hash),
+            stats,
+            batch_len,
+            timings: CommitTimings {
+                prepare: t1 - t0,
+                root: t2 - t1,
+                batch: t3 - t2,
+                write: t4 - t3,
+                total: t0.elapsed(),
+            },
+        })
+    }
+
+    /// The latest account at `address`, bypassing the hot-account cache (benchmarks).
+    ///
+    /// # Errors
+    /// On a store failure or a corrupt record.
+    pub fn account_uncached(&self, address: &Address) -> Result<Option<Account>> {
+        self.inner
+            .store
+            .get_with(Column::Flat, &account_key(address), decode_account)?
+            .transpose()
+    }
+
+    /// A read-only view of version `version`, with proofs against its root.
+    ///
+    /// # Errors
+    /// [`StateError::Pruned`] below the window, [`StateError::UnknownVersion`] above the latest.
+    pub fn at(&self, version: Version) -> Result<StateView<'_, S>> {
+        let latest = self.latest_version();
+        if latest.is_none_or(|l| version > l) {
+            return Err(StateError::UnknownVersion { version, latest });
+        }
+        let window = self.window_start(latest);
+        if version < window {
+            return Err(StateError::Pruned {
+                version,
+                oldest: window.max(self.oldest_version()),
+            });
+        }
+        let view = StateView {
+            inner: &self.inner,
+            version,
+            root: RootRef::EMPTY,
+        };
+        view.check_kept()?;
+        let rec = self
+            .inner
+            .store
+            .get(Column::Roots, &version.to_be_bytes())?;
+        view.check_kept()?;
+        let root = match rec {
+            Some(b) => RootRef::decode(&b)?,
+            None => {
+                return Err(StateError::Corrupt(format!(
+                    "no root recorded for version {version}"
+                )));
+            }
+        };
+        Ok(StateView { root, ..view })
+    }
+}
+
+impl<S: KvStore + 'static> Drop for State<S> {
+    fn drop(&mut self) {
+        self.pruner_tx = None;
+        if let Some(h) = self.pruner.take() {
+            // A pruner that panicked has nothing left to clean up.
+            let _ = h.join();
+        }
+    }
+}
+
+impl<S: KvStore + 'static> StateReader for State<S> {
+    fn account(&self, address: &Address) -> Result<Option<Account>> {
+        let generation = {
+            let mut cache = lock(&self.inner.cache);
+            if let Some(a) = cache.lru.get(address) {
+                return Ok(*a);
+            }
+            cache.generation
+        };
+        let acct = self.account_uncached(address)?;
+        let mut cache = lock(&self.inner.cache);
+        if cache.generation == generation {
+            cache.lru.insert(*address, acct);
+        }
+        Ok(acct)
+    }
+
+    fn storage(&self, address: &Address, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        Ok(self
+            .inner
+            .store
+            .get(Column::Flat, &storage_key(address, key)?)?)
+    }
+
+    fn code(&self, hash: &Hash) -> Result<Option<Vec<u8>>> {
+        Ok(self.inner.store.get(Column::Code, &hash.0)?)
+    }
+}
+
+/// The state as of one kept version: values from the flat history, proofs from the trie.
+pub struct StateView<'a, S> {
+    inner: &'a Inner<S>,
+    version: Version,
+    root: RootRef,
+}
+
+impl<S: KvStore + 'static> StateView<'_, S> {
+    /// The version viewed.
+    #[must_use]
+    pub fn version(&self) -> Version {
+        self.version
+    }
+
+    /// The state root of this version.
+    #[must_use]
+    pub fn root(&self) -> Hash {
+        Hash(self.root.hash)
+    }
+
+    fn check_kept(&self) -> Result<()> {
+        let oldest = self.inner.oldest.load(Ordering::SeqCst);
+        if self.version < oldest {
+            return Err(StateError::Pruned {
+                version: self.version,
+                oldest,
+            });
+        }
+        Ok(())
+    }
+
+    /// The raw value of trie key `k` at this version.
+    fn value(&self, k: &KeyHash) -> Result<Option<Vec<u8>>> {
+        let found = self.inner.store.last_in(
+            Column::FlatHistory,
+            &history_key(k, 0),
+            &history_key(k, self.version),
+        )?;
+        // The pruner raises `oldest` before deleting: re-checking after the read proves
+        // the read did not race with a deletion.
+        self.check_kept()?;
+        match found {
+            None => Ok(None),
+            Some((_, v)) => match v.split_first() {
+                Some((&HIST_VALUE, rest)) => Ok(Some(rest.to_vec())),
+                Some((&HIST_DELETED, [])) => Ok(None),
+                _ => Err(StateError::Corrupt(format!(
+                    "history entry of {} bytes",
+                    v.len()
+                ))),
+            },
+        }
+    }
+
+    fn prove_key(&self, k: &KeyHash) -> Result<(Option<Vec<u8>>, Proof)> {
+        let value = self.value(k)?;
+        let proof = match self.inner.trie.prove(&self.root, k) {
+            Ok(p) => p,
+            Err(TrieError::MissingNode(_)) if self.check_kept().is_err() => {
+                return Err(self
+                    .check_kept()
+                    .err()
+                    .unwrap_or(StateError::Corrupt(String::new())));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        self.check_kept()?;
+        Ok((value, proof))
+    }
+
+    /// The account at `address` in this version and a proof of it (or of its absence)
+    /// against [`StateView::root`]. The proof's key is [`account_key`]`(address)` and its
+    /// value the account's canonical encoding.
+    ///
+    /// # Errors
+    /// [`StateError::Pruned`] if the version was pruned meanwhile; store failures.
+    pub fn prove_account(&self, address: &Address) -> Result<(Option<Account>, Proof)> {
+        let (v, p) = self.prove_key(&account_key(address))?;
+        Ok((v.as_deref().map(decode_account).transpose()?, p))
+    }
+
+    /// Contract storage `key` of `address` in this version and a proof against
+    /// [`StateView::root`] (key [`storage_key`]`(address, key)`, value the raw bytes).
+    ///
+    /// # Errors
+    /// As [`StateView::prove_account`], and [`StateError::KeyTooLarge`].
+    pub fn prove_storage(&self, address: &Address, key: &[u8]) -> Result<(Option<Vec<u8>>, Proof)> {
+        self.prove_key(&storage_key(address, key)?)
+    }
+}
+
+impl<S: KvStore + 'static> StateReader for StateView<'_, S> {
+    fn account(&self, address: &Address) -> Result<Option<Account>> {
+        self.value(&account_key(address))?
+            .as_deref()
+            .map(decode_account)
+            .transpose()
+    }
+
+    fn storage(&self, address: &Address, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        self.value(&storage_key(address, key)?)
+    }
+
+    fn code(&self, hash: &Hash) -> Result<Option<Vec<u8>>> {
+        Ok(self.inner.store.get(Column::Code, &hash.0)?)
+    }
+}
+
+fn pruner_loop<S: KvStore>(inner: &Inner<S>, rx: &Receiver<Version>) {
+    while let Ok(mut target) = rx.recv() {
+        // Coalesce: only the newest window matters.
+        while let Ok(t) = rx.try_recv() {
+            target = target.max(t);
+        }
+        if let Err(e) = prune_to(inner, target) {
+            *lock(&inner.prune_error) = Some(e.to_string());
+        }
+    }
+}
+
+/// Makes `target` the oldest readable version and deletes what only older versions used.
+/// Idempotent and crash-safe: each change log is deleted in the batch that deletes what it
+/// lists, and `oldest` is raised (durably) before anything is deleted.
+fn prune_to<S: KvStore>(inner: &Inner<S>, target: Version) -> Result<usize> {
+    let store = &inner.store;
+    if target > inner.oldest.load(Ordering::SeqCst) {
+        let mut b = WriteBatch::new();
+        b.put(Column::Meta, OLDEST_KEY, target.to_be_bytes());
+        store.write(b, false)?;
+        inner.oldest.store(target, Ordering::SeqCst);
+    }
+    let mut processed = 0;
+    loop {
+        let logs: Vec<(Vec<u8>, Vec<u8>)> = store
+            .iter(
+                Column::ChangeLog,
+                KeyRange {
+                    lower: std::ops::Bound::Unbounded,
+                    upper: std::ops::Bound::Included(target.to_be_bytes().to_vec()),
+                },
+                Direction::Forward,
+            )?
+            .take(PRUNE_LOGS_PER_BATCH)
+            .collect::<Result<_, _>>()?;
+        if logs.is_empty() {
+            break;
+        }
+        let mut batch = WriteBatch::new();
+        for (vkey, log) in &logs {
+            let v = decode_version(vkey, "change log key")?;
+            let (nodes, keys) = decode_log(log)?;
+            for n in nodes {
+                batch.delete(Column::TrieNodes, n);
+            }
+            for k in &keys {
+                let older = KeyRange::between(&history_key(k, 0), &history_key(k, v));
+                for item in store.iter(Column::FlatHistory, older, Direction::Forward)? {
+                    batch.delete(Column::FlatHistory, item?.0);
+                }
+                let at = history_key(k, v);
+                if store.get(Column::FlatHistory, &at)?.as_deref() == Some(&[HIST_DELETED][..]) {
+                    batch.delete(Column::FlatHistory, at);
+                }
+            }
+            batch.delete(Column::ChangeLog, vkey.clone());
+            processed += 1;
+        }
+        let roots = KeyRange::between(&[], &target.to_be_bytes());
+        for item in store.iter(Column::Roots, roots, Direction::Forward)? {
+            batch.delete(Column::Roots, item?.0);
+        }
+        store.write(batch, false)?;
+    }
+    Ok(processed)
+}

@@ -1,0 +1,167 @@
+//! Commits against a model: reads, roots, and MemStore/RocksStore agreement.
+
+use cairn_primitives::{Hash, keccak256};
+use cairn_state::{
+    Account, EMPTY_ROOT, State, StateChanges, StateConfig, StateReader, account_key, storage_key,
+    verify_proof,
+};
+use cairn_storage::{Column, KvRead, KvStore, MemStore, RocksStore};
+use proptest::prelude::*;
+
+use crate::{Model, account, addr, changes_for};
+
+fn changes() -> impl Strategy<Value = StateChanges> {
+    (any::<u64>(), 1u64..12).prop_map(|(seed, n)| changes_for(seed, 6, n))
+}
+
+fn check_against_model<S: KvStore + 'static>(state: &State<S>, model: &Model) {
+    for i in 0..6 {
+        let a = addr(i);
+        assert_eq!(state.account(&a).unwrap(), model.accounts.get(&a).copied());
+        for k in 0..4u8 {
+            assert_eq!(
+                state.storage(&a, &[k]).unwrap(),
+                model.storage.get(&(a, vec![k])).cloned()
+            );
+        }
+    }
+}
+
+fn run<S: KvStore + 'static>(store: S, blocks: &[StateChanges]) -> Vec<Hash> {
+    let state = State::open(
+        store,
+        StateConfig {
+            keep_versions: 3,
+            background_pruning: false,
+            ..StateConfig::default()
+        },
+    )
+    .unwrap();
+    let mut model = Model::default();
+    let mut roots = Vec::new();
+    for b in blocks {
+        let c = state.commit(b).unwrap();
+        model.apply(b);
+        roots.push(c.root);
+        state.prune().unwrap();
+        check_against_model(&state, &model);
+        // The latest version's proofs verify against the root the commit returned.
+        let view = state.at(c.version).unwrap();
+        for i in 0..6 {
+            let (acct, proof) = view.prove_account(&addr(i)).unwrap();
+            assert_eq!(acct, model.accounts.get(&addr(i)).copied());
+            let bytes = acct.map(|a| cairn_primitives::Canonical::encode(&a));
+            verify_proof(&c.root.0, &account_key(&addr(i)), bytes.as_deref(), &proof).unwrap();
+        }
+    }
+    if model.accounts.is_empty() && model.storage.is_empty() && !blocks.is_empty() {
+        assert_eq!(roots.last().unwrap().0, EMPTY_ROOT);
+    }
+    roots
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    #[test]
+    fn mem_and_rocks_states_agree(blocks in proptest::collection::vec(changes(), 1..8)) {
+        let mem = run(MemStore::new(), &blocks);
+        let dir = tempfile::tempdir().unwrap();
+        let rocks = run(RocksStore::open(dir.path()).unwrap(), &blocks);
+        prop_assert_eq!(mem, rocks);
+    }
+}
+
+#[test]
+fn hot_cache_never_serves_a_stale_account() {
+    let state = State::open(MemStore::new(), StateConfig::default()).unwrap();
+    let mut c = StateChanges::default();
+    c.accounts.insert(addr(1), Some(account(1, 10)));
+    state.commit(&c).unwrap();
+    assert_eq!(state.account(&addr(1)).unwrap(), Some(account(1, 10)));
+    assert_eq!(
+        state.account(&addr(2)).unwrap(),
+        None,
+        "absence is cached too"
+    );
+    let mut c = StateChanges::default();
+    c.accounts.insert(addr(1), Some(account(2, 20)));
+    c.accounts.insert(addr(2), Some(account(1, 5)));
+    state.commit(&c).unwrap();
+    assert_eq!(state.account(&addr(1)).unwrap(), Some(account(2, 20)));
+    assert_eq!(state.account(&addr(2)).unwrap(), Some(account(1, 5)));
+    let mut c = StateChanges::default();
+    c.accounts.insert(addr(1), None);
+    state.commit(&c).unwrap();
+    assert_eq!(state.account(&addr(1)).unwrap(), None);
+}
+
+#[test]
+fn one_atomic_batch_with_extra_writes() {
+    let store = MemStore::new();
+    let state = State::open(store.clone(), StateConfig::default()).unwrap();
+    let mut c = StateChanges::default();
+    c.accounts.insert(addr(1), Some(account(0, 1)));
+    c.storage
+        .insert((addr(1), b"k".to_vec()), Some(b"v".to_vec()));
+    let code = b"\0asm".to_vec();
+    c.code.insert(Hash(keccak256(&code)), code.clone());
+    let mut extra = cairn_storage::WriteBatch::new();
+    extra.put(Column::Blocks, b"block-0", b"header");
+    let committed = state.commit_with(&c, extra).unwrap();
+    assert_eq!(committed.version, 0);
+    assert_eq!(
+        store.get(Column::Blocks, b"block-0").unwrap(),
+        Some(b"header".to_vec())
+    );
+    assert_eq!(state.code(&Hash(keccak256(&code))).unwrap(), Some(code));
+    assert_eq!(
+        store
+            .get(Column::Flat, &storage_key(&addr(1), b"k").unwrap())
+            .unwrap(),
+        Some(b"v".to_vec())
+    );
+}
+
+#[test]
+fn bad_changes_write_nothing() {
+    let store = MemStore::new();
+    let state = State::open(store.clone(), StateConfig::default()).unwrap();
+    let mut c = StateChanges::default();
+    c.accounts.insert(addr(1), Some(Account::default()));
+    c.code.insert(Hash([9; 32]), b"not matching".to_vec());
+    let err = state.commit(&c).unwrap_err();
+    assert!(err.to_string().contains("hashes to"), "{err}");
+    let mut c = StateChanges::default();
+    c.storage.insert((addr(1), vec![0; 200]), Some(vec![1]));
+    assert!(state.commit(&c).is_err());
+    assert!(store.is_empty(Column::Flat));
+    assert_eq!(state.latest_version(), None);
+}
+
+#[test]
+fn state_reopens_at_its_head() {
+    let dir = tempfile::tempdir().unwrap();
+    let (v, root) = {
+        let state = State::open(
+            RocksStore::open(dir.path()).unwrap(),
+            StateConfig::default(),
+        )
+        .unwrap();
+        let mut last = None;
+        for v in 0..5 {
+            last = Some(state.commit(&changes_for(v, 10, 5)).unwrap());
+        }
+        let last = last.unwrap();
+        (last.version, last.root)
+    };
+    let state = State::open(
+        RocksStore::open(dir.path()).unwrap(),
+        StateConfig::default(),
+    )
+    .unwrap();
+    assert_eq!(state.latest_version(), Some(v));
+    assert_eq!(state.root(), root);
+    let c = state.commit(&changes_for(99, 10, 5)).unwrap();
+    assert_eq!(c.version, v + 1);
+}

@@ -1,0 +1,380 @@
+//! [`RocksStore`]: the RocksDB store every node runs on. One column family per
+//! [`Column`], the write-ahead log always on, an fsync on request (block commits), a
+//! format-version record that refuses databases written by another format, and open
+//! errors mapped to [`StorageError`] variants a caller can act on.
+//!
+//! ```text
+//! open(dir) ─► list existing column families ─► open all ─► read meta/format_version
+//!                 │ error "lock"  ─► Locked        absent ─► write FORMAT_VERSION (new db)
+//!                 │ Corruption    ─► Corrupt       ≠ ours ─► WrongFormatVersion
+//!                 └ other         ─► Rocks
+//! ```
+
+use std::ops::Bound;
+use std::path::{Path, PathBuf};
+
+use rocksdb::{
+    BlockBasedOptions, Cache, ColumnFamily, ColumnFamilyDescriptor, DB,
+    DBRawIteratorWithThreadMode, ErrorKind, Options, ReadOptions, SnapshotWithThreadMode,
+    WriteOptions,
+};
+
+use crate::{
+    Column, Direction, KeyRange, KvIter, KvPair, KvRead, KvStore, Result, StorageError, WriteBatch,
+    WriteOp,
+};
+
+/// The on-disk format this build writes. Bump it whenever a key layout or encoding of any
+/// column changes; a database with another number is refused at open.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// Key of the format-version record in [`Column::Meta`].
+pub const FORMAT_VERSION_KEY: &[u8] = b"format_version";
+
+/// Tuning knobs of a [`RocksStore`].
+#[derive(Clone, Debug)]
+pub struct RocksConfig {
+    /// Size of the block cache shared by all columns, in bytes.
+    pub block_cache_bytes: usize,
+    /// Size of one memtable, in bytes (a block commit should fit in one).
+    pub write_buffer_bytes: usize,
+    /// Background flush/compaction threads.
+    pub background_jobs: i32,
+}
+
+impl Default for RocksConfig {
+    fn default() -> Self {
+        Self {
+            block_cache_bytes: 512 << 20,
+            write_buffer_bytes: 128 << 20,
+            background_jobs: 2,
+        }
+    }
+}
+
+/// A [`KvStore`] over RocksDB.
+pub struct RocksStore {
+    db: DB,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for RocksStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RocksStore")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+fn map_open_error(path: &Path, e: &rocksdb::Error) -> StorageError {
+    let message = e.to_string();
+    let lower = message.to_ascii_lowercase();
+    if lower.contains("lock") && (lower.contains("lock file") || lower.contains("/lock")) {
+        StorageError::Locked {
+            path: path.to_path_buf(),
+            message,
+        }
+    } else if e.kind() == ErrorKind::Corruption || lower.contains("corrupt") {
+        StorageError::Corrupt {
+            path: path.to_path_buf(),
+            message,
+        }
+    } else {
+        StorageError::Rocks(message)
+    }
+}
+
+fn rocks_err(e: &rocksdb::Error) -> StorageError {
+    StorageError::Rocks(e.to_string())
+}
+
+impl RocksStore {
+    /// Opens (creating if absent) the database in `path` with default tuning.
+    ///
+    /// # Errors
+    /// [`StorageError::Locked`] if another process has it open, [`StorageError::Corrupt`] for
+    /// damaged files, [`StorageError::WrongFormatVersion`] for another format, or
+    /// [`StorageError::Rocks`] for other failures.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self> {
+        Self::open_with(path, &RocksConfig::default())
+    }
+
+    /// Opens (creating if absent) the database in `path` with `config`.
+    ///
+    /// # Errors
+    /// As [`RocksStore::open`].
+    pub fn open_with(path: impl AsRef<Path>, config: &RocksConfig) -> Result<Self> {
+        let path = path.as_ref().to_path_buf();
+        let mut opts = Options::default();
+        opts.create_if_missing(true);
+        opts.create_missing_column_families(true);
+        opts.set_max_background_jobs(config.background_jobs);
+        opts.set_write_buffer_size(config.write_buffer_bytes);
+        opts.set_max_write_buffer_number(4);
+        opts.set_keep_log_file_num(4);
+
+        let cache = Cache::new_lru_cache(config.block_cache_bytes);
+        let cf_opts = |col: Column| {
+            let mut table = BlockBasedOptions::default();
+            table.set_block_cache(&cache);
+            table.set_bloom_filter(10.0, false);
+            table.set_cache_index_and_filter_blocks(false);
+            let mut o = Options::default();
+            o.set_block_based_table_factory(&table);
+            o.set_write_buffer_size(config.write_buffer_bytes);
+            if matches!(col, Column::Flat | Column::TrieNodes | Column::Code) {
+                o.optimize_for_point_lookup(0);
+                o.set_block_based_table_factory(&table);
+            }
+            o
+        };
+
+        // Column families that exist on disk but this build does not know (written by a
+        // newer build) must still be opened, or RocksDB refuses the whole database; the
+        // format version then gives the real answer.
+        let mut names: Vec<String> = Column::ALL.iter().map(|c| c.name().to_string()).collect();
+        if path.join("CURRENT").exists() {
+            let existing =
+                DB::list_cf(&Options::default(), &path).map_err(|e| map_open_error(&path, &e))?;
+            for name in existing {
+                if name != "default" && !names.contains(&name) {
+                    names.push(name);
+                }
+            }
+        }
+        let descriptors = names.iter().map(|name| {
+            let o = Column::ALL
+                .iter()
+                .find(|c| c.name() == name.as_str())
+                .map_or_else(Options::default, |c| cf_opts(*c));
+            ColumnFamilyDescriptor::new(name, o)
+        });
+        let db = DB::open_cf_descriptors(&opts, &path, descriptors)
+            .map_err(|e| map_open_error(&path, &e))?;
+        let store = Self { db, path };
+        store.check_format_version()?;
+        Ok(store)
+    }
+
+    fn check_format_version(&self) -> Result<()> {
+        match self.get(Column::Meta, FORMAT_VERSION_KEY)? {
+            None => {
+                let mut batch = WriteBatch::new();
+                batch.put(
+                    Column::Meta,
+                    FORMAT_VERSION_KEY,
+                    FORMAT_VERSION.to_be_bytes(),
+                );
+                self.write(batch, true)
+            }
+            Some(bytes) => {
+                let found = <[u8; 4]>::try_from(bytes.as_slice())
+                    .map(u32::from_be_bytes)
+                    .map_err(|_| StorageError::BadFormatRecord {
+                        path: self.path.clone(),
+                        len: bytes.len(),
+                    })?;
+                if found == FORMAT_VERSION {
+                    Ok(())
+                } else {
+                    Err(StorageError::WrongFormatVersion {
+                        path: self.path.clone(),
+                        found,
+                        supported: FORMAT_VERSION,
+                    })
+                }
+            }
+        }
+    }
+
+    /// The database directory.
+    #[must_use]
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn cf(&self, col: Column) -> Result<&ColumnFamily> {
+        self.db
+            .cf_handle(col.name())
+            .ok_or_else(|| StorageError::Rocks(format!("column family {} missing", col.name())))
+    }
+
+    /// Forces memtables to disk (tests and benchmarks that want reads from SST files).
+    ///
+    /// # Errors
+    /// On a backend failure.
+    pub fn flush(&self) -> Result<()> {
+        for col in Column::ALL {
+            self.db.flush_cf(self.cf(col)?).map_err(|e| rocks_err(&e))?;
+        }
+        Ok(())
+    }
+}
+
+fn read_opts(range: &KeyRange) -> ReadOptions {
+    let mut ro = ReadOptions::default();
+    match &range.lower {
+        Bound::Included(l) => ro.set_iterate_lower_bound(l.clone()),
+        Bound::Excluded(l) => {
+            let mut k = l.clone();
+            k.push(0);
+            ro.set_iterate_lower_bound(k);
+        }
+        Bound::Unbounded => {}
+    }
+    match &range.upper {
+        Bound::Excluded(u) => ro.set_iterate_upper_bound(u.clone()),
+        Bound::Included(u) => {
+            let mut k = u.clone();
+            k.push(0);
+            ro.set_iterate_upper_bound(k);
+        }
+        Bound::Unbounded => {}
+    }
+    ro
+}
+
+/// Adapts a RocksDB raw iterator to [`KvIter`] items, reporting its status at the end.
+struct RawIter<'a> {
+    raw: DBRawIteratorWithThreadMode<'a, DB>,
+    dir: Direction,
+    done: bool,
+}
+
+impl Iterator for RawIter<'_> {
+    type Item = Result<KvPair>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        if let (Some(k), Some(v)) = (self.raw.key(), self.raw.value()) {
+            let item = (k.to_vec(), v.to_vec());
+            match self.dir {
+                Direction::Forward => self.raw.next(),
+                Direction::Reverse => self.raw.prev(),
+            }
+            return Some(Ok(item));
+        }
+        self.done = true;
+        self.raw.status().err().map(|e| Err(rocks_err(&e)))
+    }
+}
+
+fn start<'a>(mut raw: DBRawIteratorWithThreadMode<'a, DB>, dir: Direction) -> KvIter<'a> {
+    match dir {
+        Direction::Forward => raw.seek_to_first(),
+        Direction::Reverse => raw.seek_to_last(),
+    }
+    Box::new(RawIter {
+        raw,
+        dir,
+        done: false,
+    })
+}
+
+fn last_in_raw(
+    mut raw: DBRawIteratorWithThreadMode<'_, DB>,
+    upper: &[u8],
+) -> Result<Option<KvPair>> {
+    raw.seek_for_prev(upper);
+    match (raw.key(), raw.value()) {
+        (Some(k), Some(v)) => Ok(Some((k.to_vec(), v.to_vec()))),
+        _ => raw.status().map(|()| None).map_err(|e| rocks_err(&e)),
+    }
+}
+
+impl KvRead for RocksStore {
+    fn get(&self, col: Column, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        self.get_with(col, key, <[u8]>::to_vec)
+    }
+
+    /// Reads through a pinned slice: the value is not copied out of RocksDB's block cache.
+    fn get_with<T>(
+        &self,
+        col: Column,
+        key: &[u8],
+        f: impl FnOnce(&[u8]) -> T,
+    ) -> Result<Option<T>> {
+        let cf = self.cf(col)?;
+        Ok(self
+            .db
+            .get_pinned_cf(cf, key)
+            .map_err(|e| rocks_err(&e))?
+            .map(|v| f(&v)))
+    }
+
+    fn iter(&self, col: Column, range: KeyRange, dir: Direction) -> Result<KvIter<'_>> {
+        let cf = self.cf(col)?;
+        Ok(start(
+            self.db.raw_iterator_cf_opt(cf, read_opts(&range)),
+            dir,
+        ))
+    }
+
+    fn last_in(&self, col: Column, lower: &[u8], upper: &[u8]) -> Result<Option<KvPair>> {
+        if lower > upper {
+            return Ok(None);
+        }
+        let cf = self.cf(col)?;
+        let mut ro = ReadOptions::default();
+        ro.set_iterate_lower_bound(lower.to_vec());
+        last_in_raw(self.db.raw_iterator_cf_opt(cf, ro), upper)
+    }
+}
+
+/// A consistent view of a [`RocksStore`] (a RocksDB snapshot).
+pub struct RocksSnapshot<'a> {
+    store: &'a RocksStore,
+    snap: SnapshotWithThreadMode<'a, DB>,
+}
+
+impl KvRead for RocksSnapshot<'_> {
+    fn get(&self, col: Column, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        let cf = self.store.cf(col)?;
+        self.snap.get_cf(cf, key).map_err(|e| rocks_err(&e))
+    }
+
+    fn iter(&self, col: Column, range: KeyRange, dir: Direction) -> Result<KvIter<'_>> {
+        let cf = self.store.cf(col)?;
+        Ok(start(
+            self.snap.raw_iterator_cf_opt(cf, read_opts(&range)),
+            dir,
+        ))
+    }
+
+    fn last_in(&self, col: Column, lower: &[u8], upper: &[u8]) -> Result<Option<KvPair>> {
+        if lower > upper {
+            return Ok(None);
+        }
+        let cf = self.store.cf(col)?;
+        let mut ro = ReadOptions::default();
+        ro.set_iterate_lower_bound(lower.to_vec());
+        last_in_raw(self.snap.raw_iterator_cf_opt(cf, ro), upper)
+    }
+}
+
+impl KvStore for RocksStore {
+    type Snapshot<'a> = RocksSnapshot<'a>;
+
+    fn write(&self, batch: WriteBatch, sync: bool) -> Result<()> {
+        let mut wb = rocksdb::WriteBatch::default();
+        for op in batch.ops() {
+            match op {
+                WriteOp::Put { col, key, value } => wb.put_cf(self.cf(*col)?, key, value),
+                WriteOp::Delete { col, key } => wb.delete_cf(self.cf(*col)?, key),
+            }
+        }
+        let mut wo = WriteOptions::default();
+        wo.set_sync(sync);
+        wo.disable_wal(false);
+        self.db.write_opt(wb, &wo).map_err(|e| rocks_err(&e))
+    }
+
+    fn snapshot(&self) -> RocksSnapshot<'_> {
+        RocksSnapshot {
+            store: self,
+            snap: self.db.snapshot(),
+        }
+    }
+}
