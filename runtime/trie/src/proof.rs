@@ -41,7 +41,11 @@ pub const NODE_TAG: u8 = 0x01;
 #[must_use]
 pub fn nibble(key: &KeyHash, i: usize) -> u8 {
     let b = key[i / 2];
-    if i % 2 == 0 { b >> 4 } else { b & 0x0f }
+    if i.is_multiple_of(2) {
+        b >> 4
+    } else {
+        b & 0x0f
+    }
 }
 
 /// Hash of a leaf holding `key` with value hash `value`.

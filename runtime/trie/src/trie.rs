@@ -154,6 +154,9 @@ impl Ctx {
 
 type Change = (KeyHash, Option<ValueHash>);
 
+/// New contents of touched slots, by nibble.
+type Touched = Vec<(u8, Option<Child>)>;
+
 /// Splits sorted `changes` into runs sharing the nibble at `depth`.
 fn groups(changes: &[Change], depth: usize) -> impl Iterator<Item = (u8, &[Change])> {
     let mut rest = changes;
@@ -359,7 +362,7 @@ impl<S: KvRead + Sync> Trie<S> {
         } else {
             self.update_groups(&mut ctx, old_node, 0, &changes)?
         };
-        let new = self.finish_node(&mut ctx, old_ref, old_node, 0, &changes[0].0, results, true);
+        let new = Self::finish_node(&mut ctx, old_ref, old_node, 0, &changes[0].0, results, true);
         let root = match new {
             None => RootRef::EMPTY,
             Some(Child::Node { hash, version }) => RootRef {
@@ -384,7 +387,7 @@ impl<S: KvRead + Sync> Trie<S> {
         ctx: &mut Ctx,
         old: &Node,
         changes: &[Change],
-    ) -> Result<Vec<(u8, Option<Child>)>> {
+    ) -> Result<Touched> {
         let all: Vec<(u8, &[Change])> = groups(changes, 0).collect();
         let per = changes.len().div_ceil(self.parallelism);
         let mut chunks: Vec<Vec<(u8, &[Change])>> = vec![Vec::new()];
@@ -400,7 +403,7 @@ impl<S: KvRead + Sync> Trie<S> {
             }
         }
         let version = ctx.version;
-        let outs: Vec<Result<(Ctx, Vec<(u8, Option<Child>)>)>> = std::thread::scope(|s| {
+        let outs: Vec<Result<(Ctx, Touched)>> = std::thread::scope(|s| {
             let handles: Vec<_> = chunks
                 .iter()
                 .map(|chunk| {
@@ -438,7 +441,7 @@ impl<S: KvRead + Sync> Trie<S> {
         old: &Node,
         depth: usize,
         changes: &[Change],
-    ) -> Result<Vec<(u8, Option<Child>)>> {
+    ) -> Result<Touched> {
         let mut res = Vec::new();
         for (n, g) in groups(changes, depth) {
             res.push((
@@ -454,13 +457,12 @@ impl<S: KvRead + Sync> Trie<S> {
     /// single leaf into that leaf, and records the old node as stale otherwise.
     #[allow(clippy::too_many_arguments)] // one internal step; a struct would only rename them
     fn finish_node(
-        &self,
         ctx: &mut Ctx,
         old_ref: Option<(NodeKey, [u8; 32])>,
         old: &Node,
         depth: usize,
         path_key: &KeyHash,
-        touched: Vec<(u8, Option<Child>)>,
+        touched: Touched,
         is_root: bool,
     ) -> Option<Child> {
         let changed = touched.iter().any(|(n, c)| old.child(*n) != c.as_ref());
@@ -544,7 +546,7 @@ impl<S: KvRead + Sync> Trie<S> {
                 let nk = NodeKey::new(version, &path_key, depth);
                 let old = self.load(&nk, &mut ctx.stats)?;
                 let touched = self.update_groups(ctx, &old, depth, changes)?;
-                Ok(self.finish_node(
+                Ok(Self::finish_node(
                     ctx,
                     Some((nk, hash)),
                     &old,

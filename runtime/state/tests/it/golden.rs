@@ -20,10 +20,10 @@ fn fixed_state_root_is_pinned() {
             Some(Account {
                 nonce: i,
                 balance: U256::from(i) * U256::from(10u64).pow(U256::from(18u64)),
-                code_hash: (i % 50 == 0).then_some(code_hash),
+                code_hash: i.is_multiple_of(50).then_some(code_hash),
             }),
         );
-        if i % 10 == 0 {
+        if i.is_multiple_of(10) {
             for k in 0..5u8 {
                 c.storage
                     .insert((addr(i), vec![b's', k]), Some(vec![k; usize::from(k) + 1]));
@@ -42,7 +42,7 @@ fn fixed_state_root_is_pinned() {
         .insert((addr(20), vec![b's', 1]), Some(b"changed".to_vec()));
     let root = state.commit(&c).unwrap().root;
 
-    let got = format!("{}\n", root);
+    let got = format!("{root}\n");
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/state_root.txt");
     if std::env::var_os("CAIRN_UPDATE_GOLDEN").is_some() {
         std::fs::write(path, &got).unwrap();

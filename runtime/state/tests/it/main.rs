@@ -1,5 +1,7 @@
 //! Integration tests of cairn-state: overlay and state against `BTreeMap` models, stores
 //! agreeing, versions and pruning, the golden root, and kill -9 crash recovery.
+// Test indices and sizes are small: casts between integer types cannot truncate here.
+#![allow(clippy::cast_possible_truncation, clippy::cast_lossless)]
 
 mod commit;
 mod crash;
@@ -73,7 +75,7 @@ pub fn changes_for(v: u64, pool: u64, n: u64) -> StateChanges {
             }
             1 | 2 => {
                 let key = vec![(next() % 4) as u8];
-                let val = (next() % 3 != 0).then(|| v.to_be_bytes().to_vec());
+                let val = (!next().is_multiple_of(3)).then(|| v.to_be_bytes().to_vec());
                 c.storage.insert((a, key), val);
             }
             _ => {

@@ -9,6 +9,9 @@ use cairn_storage::{
 };
 use proptest::prelude::*;
 
+/// A list of batches of `(is_put, key, value)` writes.
+type Batches = Vec<Vec<(bool, Vec<u8>, Vec<u8>)>>;
+
 fn collect<R: KvRead>(
     r: &R,
     col: Column,
@@ -87,7 +90,7 @@ fn scans(s: &impl KvStore) {
         KeyRange::all(),
         Direction::Forward,
     ));
-    assert_eq!(all, keys.iter().map(|k| k.to_vec()).collect::<Vec<_>>());
+    assert_eq!(all, keys.iter().map(|k| Vec::from(*k)).collect::<Vec<_>>());
     let mut rev = ks(collect(
         s,
         Column::Roots,
@@ -187,7 +190,7 @@ fn snapshots(s: &impl KvStore) {
 }
 
 /// Random batches against a `BTreeMap` model: every scan and read agrees.
-fn model_check(s: &impl KvStore, batches: &[Vec<(bool, Vec<u8>, Vec<u8>)>]) {
+fn model_check(s: &impl KvStore, batches: &Batches) {
     let mut model = BTreeMap::new();
     for ops in batches {
         let mut b = WriteBatch::new();
@@ -242,7 +245,7 @@ fn rocks_store_conforms() {
     run_all(&RocksStore::open(dir.path()).unwrap());
 }
 
-fn batches() -> impl Strategy<Value = Vec<Vec<(bool, Vec<u8>, Vec<u8>)>>> {
+fn batches() -> impl Strategy<Value = Batches> {
     let op = (
         any::<bool>(),
         proptest::collection::vec(0u8..4, 0..4),

@@ -21,7 +21,11 @@ fn fixed_tree_root_is_pinned() {
     let second: Vec<_> = (0u32..200)
         .map(|i| {
             let k = keccak256(&(i * 5).to_be_bytes());
-            (k, (i % 2 == 0).then(|| format!("updated-{i}").into_bytes()))
+            (
+                k,
+                i.is_multiple_of(2)
+                    .then(|| format!("updated-{i}").into_bytes()),
+            )
         })
         .collect();
     let trie = Trie::new(MemStore::new(), 0);

@@ -1,5 +1,7 @@
 //! Integration tests of cairn-trie: the tree against a `BTreeMap` model, proofs, the golden
 //! root, and agreement between stores and thread counts.
+// Test indices and sizes are small: casts between integer types cannot truncate here.
+#![allow(clippy::cast_possible_truncation, clippy::cast_lossless)]
 
 mod golden;
 mod model;

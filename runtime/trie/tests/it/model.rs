@@ -15,9 +15,9 @@ fn key() -> impl Strategy<Value = KeyHash> {
     (0u8..3, 0u8..3, 0u8..3, 0u8..24).prop_map(|(a, b, c, i)| {
         let alphabet = [0x00, 0x0f, 0xf0];
         let mut k = keccak256(&[i]);
-        k[0] = alphabet[a as usize];
-        k[1] = alphabet[b as usize];
-        k[2] = alphabet[c as usize];
+        k[0] = alphabet[usize::from(a)];
+        k[1] = alphabet[usize::from(b)];
+        k[2] = alphabet[usize::from(c)];
         k
     })
 }
@@ -136,7 +136,7 @@ fn parallel_and_sequential_updates_are_identical() {
         .map(|i| {
             (
                 keccak256(&(i * 2).to_be_bytes()),
-                (i % 3 != 0).then(|| vec![1, 2, 3]),
+                (!i.is_multiple_of(3)).then(|| vec![1, 2, 3]),
             )
         })
         .collect();

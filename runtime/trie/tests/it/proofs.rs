@@ -20,7 +20,7 @@ fn build(keys: &[(KeyHash, Vec<u8>)]) -> (Trie<MemStore>, RootRef, BTreeMap<KeyH
 fn key() -> impl Strategy<Value = KeyHash> {
     (0u8..3, 0u8..16).prop_map(|(a, i)| {
         let mut k = keccak256(&[i]);
-        k[0] = [0x00, 0x01, 0x10][a as usize];
+        k[0] = [0x00, 0x01, 0x10][usize::from(a)];
         k
     })
 }
