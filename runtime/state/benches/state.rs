@@ -81,7 +81,7 @@ fn main() {
     let accounts = env("CAIRN_BENCH_ACCOUNTS", 1_000_000);
     let block = env("CAIRN_BENCH_BLOCK", 10_000);
     let blocks = env("CAIRN_BENCH_BLOCKS", 5);
-    let reads = env("CAIRN_BENCH_READS", 200_000) as usize;
+    let reads = usize::try_from(env("CAIRN_BENCH_READS", 200_000)).unwrap_or(200_000);
     let dir = tempfile::tempdir().expect("temp dir");
     let store = RocksStore::open_with(
         dir.path(),
@@ -128,7 +128,7 @@ fn main() {
     let mut leaves: Vec<([u8; 32], Vec<u8>)> = (0..accounts)
         .map(|j| (account_key(&addr(j)), account(j, 0).encode()))
         .collect();
-    leaves.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    leaves.sort_unstable_by_key(|l| l.0);
     let alloy_full = alloy_full_root(&leaves);
     match alloy_full {
         Some(d) => rows.push(("alloy-trie HashBuilder full root (1 thread)".into(), ms(d))),
@@ -170,7 +170,7 @@ fn main() {
     let mut last = None;
     for round in 1..=blocks {
         let mut c = StateChanges::default();
-        while c.accounts.len() < block as usize {
+        while (c.accounts.len() as u64) < block {
             let j = rng.next() % accounts;
             c.accounts.insert(addr(j), Some(account(j, round)));
         }
@@ -217,7 +217,7 @@ fn main() {
 
     // Hashing bound: nodes rehashed × measured keccak cost per node.
     let s = last.stats;
-    let avg_node = (s.node_bytes_hashed / s.nodes_hashed.max(1)) as usize;
+    let avg_node = usize::try_from(s.node_bytes_hashed / s.nodes_hashed.max(1)).unwrap_or(515);
     let buf = vec![7u8; avg_node.max(1)];
     let n = 200_000;
     let t = Instant::now();

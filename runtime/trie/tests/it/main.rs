@@ -13,11 +13,11 @@ use cairn_primitives::keccak256;
 use cairn_storage::KvStore;
 use cairn_trie::{KeyHash, RootRef, Trie};
 
+/// One version's writes: key hash → value (`None` deletes).
+pub type Batch = Vec<(KeyHash, Option<Vec<u8>>)>;
+
 /// Applies `batches` one version each, returning the final root.
-pub fn apply_batches<S: KvStore>(
-    trie: &Trie<S>,
-    batches: &[Vec<(KeyHash, Option<Vec<u8>>)>],
-) -> RootRef {
+pub fn apply_batches<S: KvStore>(trie: &Trie<S>, batches: &[Batch]) -> RootRef {
     let mut root = RootRef::EMPTY;
     for (i, b) in batches.iter().enumerate() {
         let changes = b.iter().map(|(k, v)| (*k, v.as_deref().map(keccak256)));

@@ -105,7 +105,7 @@ proptest! {
     #[test]
     fn get_matches_model(ops in ops()) {
         let trie = Trie::new(MemStore::new(), 0);
-        let root = apply_batches(&trie, &[ops.clone()]);
+        let root = apply_batches(&trie, std::slice::from_ref(&ops));
         let model = model_of(&ops);
         for (k, _) in &ops {
             let want = model.get(k).map(|v| keccak256(v));
