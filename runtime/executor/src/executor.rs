@@ -1,0 +1,481 @@
+//! [`Executor`]: applies a block's transactions to a state overlay and returns plain data
+//! (receipts, state changes, roots). It persists nothing; the node commits the outcome's
+//! changes in one batch (`State::commit_with`).
+//!
+//! ```text
+//!   for each tx (in order):
+//!     pre-check ── chain id, nonce, gas ≥ intrinsic, gas ≤ block gas left, balance ≥ max cost
+//!        │ fails: build → skip + report      verify → InvalidBlock (whole block rejected)
+//!        ▼
+//!     nonce += 1, balance −= gas_limit × price           (kept whatever happens next)
+//!     cp = checkpoint
+//!       transfer │ deploy (validate, store code, address, init) │ call (method + value)
+//!         └─ nested calls / deploys: own checkpoints inside StateHost
+//!     success: commit(cp)      failure: revert_to(cp), no events, receipt says why
+//!     sender += (gas_limit − gas_used) × price,  proposer += gas_used × price
+//!   tx_root = merkle(tx hashes), receipts_root = merkle(receipt hashes),
+//!   state_root = base.root_after(changes)  (dry run)
+//! ```
+
+use std::sync::Arc;
+
+use cairn_primitives::{
+    Address, Amount, Canonical, Gas, Hash, Receipt, ReceiptStatus, SignedTransaction, TxKind,
+    limits::{MAX_BLOCK_TXS, MAX_ERROR_MESSAGE_LEN},
+    merkle_root,
+};
+use cairn_state::{Overlay, StateChanges, StateError, StateReader};
+use cairn_vm::{CallContext, Execution, Outcome, Vm, VmError, limits::MIN_NATIVE_STACK};
+
+use crate::host::StateHost;
+use crate::{
+    BlockEnv, ExecutorConfig, ExecutorError, InvalidBlock, Result, RootedReader, TxRejection,
+};
+
+/// The result of executing a block: everything the header, the chain store and the RPC
+/// need, and the state changes to commit. Byte-identical on every node for the same
+/// parent state, environment and transactions.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExecutionOutcome {
+    /// One receipt per executed transaction, in order.
+    pub receipts: Vec<Receipt>,
+    /// The executed transactions' hashes, in order.
+    pub tx_hashes: Vec<Hash>,
+    /// Per transaction: the address of the contract it deployed (successful deploys only).
+    pub contract_addresses: Vec<Option<Address>>,
+    /// The block's state changes (fees, nonces, transfers, code, storage).
+    pub changes: StateChanges,
+    /// Gas used by all transactions.
+    pub gas_used: Gas,
+    /// `merkle_root` of the transaction hashes.
+    pub tx_root: Hash,
+    /// `merkle_root` of the receipt hashes.
+    pub receipts_root: Hash,
+    /// The state root after the block.
+    pub state_root: Hash,
+}
+
+/// A candidate transaction the proposer left out.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SkippedTx {
+    /// Its position among the candidates.
+    pub index: usize,
+    /// Its hash.
+    pub tx_hash: Hash,
+    /// Why; [`TxRejection::is_permanent`] says whether to drop it from the mempool.
+    pub reason: TxRejection,
+}
+
+/// A block built from candidates: the transactions included, their outcome, and the
+/// candidates skipped.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BuiltBlock {
+    /// The included transactions, in execution order (the block's body).
+    pub txs: Vec<SignedTransaction>,
+    /// Their outcome.
+    pub outcome: ExecutionOutcome,
+    /// Candidates that failed the pre-check, in candidate order.
+    pub skipped: Vec<SkippedTx>,
+}
+
+/// Executes blocks. Cheap to share: holds the VM and the intrinsic gas costs.
+#[derive(Clone, Debug)]
+pub struct Executor {
+    vm: Arc<Vm>,
+    config: ExecutorConfig,
+}
+
+/// What the executor does with a transaction failing the pre-check.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Skip it and report it.
+    Build,
+    /// Reject the block.
+    Verify,
+}
+
+impl Executor {
+    /// An executor running contracts on `vm` with the intrinsic costs of `config`.
+    #[must_use]
+    pub fn new(vm: Arc<Vm>, config: ExecutorConfig) -> Self {
+        Self { vm, config }
+    }
+
+    /// The VM.
+    #[must_use]
+    pub fn vm(&self) -> &Arc<Vm> {
+        &self.vm
+    }
+
+    /// The intrinsic gas costs.
+    #[must_use]
+    pub fn config(&self) -> &ExecutorConfig {
+        &self.config
+    }
+
+    /// The intrinsic gas of `tx` (base + per encoded byte + deploy costs).
+    #[must_use]
+    pub fn intrinsic_gas(&self, tx: &SignedTransaction) -> Gas {
+        self.config.intrinsic_gas(tx, tx.encode().len())
+    }
+
+    /// The pre-check of `tx` against `base` (the state the transaction would execute
+    /// on) with `gas_remaining` block gas left. The signature is NOT checked here: the
+    /// mempool and block verification check signatures in batches.
+    ///
+    /// Outer `Err`: node-fatal state failure. Inner `Err`: the rejection.
+    ///
+    /// # Errors
+    /// Node-fatal state failures.
+    pub fn check_tx(
+        &self,
+        base: &impl StateReader,
+        env: &BlockEnv,
+        tx: &SignedTransaction,
+        gas_remaining: Gas,
+    ) -> Result<Result<(), TxRejection>, StateError> {
+        let intrinsic = self.intrinsic_gas(tx);
+        Ok(check(base, env, tx, intrinsic, gas_remaining)?.map(|_| ()))
+    }
+
+    /// Executes the transactions of a block received for verification (or re-executed
+    /// after a restart). A transaction failing the pre-check makes the block invalid:
+    /// [`ExecutorError::InvalidBlock`]. Compare the outcome's roots and gas with the
+    /// header. Persists nothing.
+    ///
+    /// # Errors
+    /// [`ExecutorError::InvalidBlock`] (not fatal), or node-fatal failures.
+    pub fn execute<R: RootedReader>(
+        &self,
+        base: &R,
+        env: &BlockEnv,
+        txs: &[SignedTransaction],
+    ) -> Result<ExecutionOutcome> {
+        self.on_vm_stack(|| self.run(base, env, txs, Mode::Verify))
+            .map(|(outcome, _, _)| outcome)
+    }
+
+    /// Builds a block from `candidates` (in the proposer's order): candidates failing the
+    /// pre-check (against the state left by the transactions before them) are skipped and
+    /// reported, the rest are executed. Persists nothing.
+    ///
+    /// # Errors
+    /// Node-fatal failures only.
+    pub fn build<R: RootedReader>(
+        &self,
+        base: &R,
+        env: &BlockEnv,
+        candidates: &[SignedTransaction],
+    ) -> Result<BuiltBlock> {
+        let (outcome, included, skipped) =
+            self.on_vm_stack(|| self.run(base, env, candidates, Mode::Build))?;
+        let txs = included.iter().map(|&i| candidates[i].clone()).collect();
+        Ok(BuiltBlock {
+            txs,
+            outcome,
+            skipped,
+        })
+    }
+
+    /// Runs `f` on a thread with the native stack nested contract calls need
+    /// ([`MIN_NATIVE_STACK`]), so the depth at which the wasm stack runs out never
+    /// depends on the caller's thread.
+    fn on_vm_stack<T: Send>(&self, f: impl FnOnce() -> Result<T> + Send) -> Result<T> {
+        std::thread::scope(|s| {
+            std::thread::Builder::new()
+                .name("cairn-exec".into())
+                .stack_size(MIN_NATIVE_STACK)
+                .spawn_scoped(s, f)
+                .map_err(|e| ExecutorError::Thread(e.to_string()))?
+                .join()
+                .map_err(|_| ExecutorError::Thread("execution thread panicked".into()))?
+        })
+    }
+
+    fn run<R: RootedReader>(
+        &self,
+        base: &R,
+        env: &BlockEnv,
+        txs: &[SignedTransaction],
+        mode: Mode,
+    ) -> Result<(ExecutionOutcome, Vec<usize>, Vec<SkippedTx>)> {
+        let mut overlay = Overlay::new(base);
+        let mut receipts = Vec::new();
+        let mut tx_hashes = Vec::new();
+        let mut contract_addresses = Vec::new();
+        let mut included = Vec::new();
+        let mut skipped = Vec::new();
+        let mut gas_used: Gas = 0;
+        for (index, tx) in txs.iter().enumerate() {
+            let encoded = tx.encode();
+            let tx_hash = Hash::of(&encoded);
+            let intrinsic = self.config.intrinsic_gas(tx, encoded.len());
+            let remaining = env.gas_limit.saturating_sub(gas_used);
+            let verdict = if receipts.len() >= MAX_BLOCK_TXS {
+                Err(TxRejection::TooManyTxs(receipts.len()))
+            } else {
+                check(&overlay, env, tx, intrinsic, remaining)?
+            };
+            let max_fee = match verdict {
+                Ok(max_fee) => max_fee,
+                Err(reason) => {
+                    if mode == Mode::Verify {
+                        return Err(InvalidBlock {
+                            index,
+                            tx_hash,
+                            reason,
+                        }
+                        .into());
+                    }
+                    skipped.push(SkippedTx {
+                        index,
+                        tx_hash,
+                        reason,
+                    });
+                    continue;
+                }
+            };
+            let (receipt, address) = self.apply(&mut overlay, env, tx, intrinsic, max_fee)?;
+            gas_used += receipt.gas_used;
+            receipts.push(receipt);
+            tx_hashes.push(tx_hash);
+            contract_addresses.push(address);
+            included.push(index);
+        }
+        let changes = overlay.into_changes();
+        let receipt_hashes: Vec<Hash> = receipts.iter().map(Canonical::hash).collect();
+        let outcome = ExecutionOutcome {
+            tx_root: merkle_root(&tx_hashes),
+            receipts_root: merkle_root(&receipt_hashes),
+            state_root: base.root_after(&changes)?,
+            receipts,
+            tx_hashes,
+            contract_addresses,
+            changes,
+            gas_used,
+        };
+        Ok((outcome, included, skipped))
+    }
+
+    /// Applies one pre-checked transaction: nonce and maximum fee first (kept), the
+    /// transaction's own effects on a checkpoint (kept only on success), then the refund
+    /// and the proposer's fee.
+    fn apply<R: StateReader>(
+        &self,
+        overlay: &mut Overlay<R>,
+        env: &BlockEnv,
+        stx: &SignedTransaction,
+        intrinsic: Gas,
+        max_fee: Amount,
+    ) -> Result<(Receipt, Option<Address>)> {
+        let tx = &stx.tx;
+        let sender = stx.sender();
+        let mut account = overlay.account(&sender)?.unwrap_or_default();
+        // The pre-check proved nonce < u64::MAX and balance ≥ max_fee + value.
+        account.nonce += 1;
+        account.balance -= max_fee;
+        overlay.set_account(sender, Some(account));
+
+        let exec_gas = tx.gas_limit - intrinsic;
+        let cp = overlay.checkpoint();
+        let mut host = StateHost::new(overlay);
+        let result = self.run_kind(&mut host, env, stx, sender, exec_gas);
+        let (exec, address) = match result {
+            Ok(r) => r,
+            Err(e) => return Err(host.take_fatal().map_or(e, ExecutorError::State)),
+        };
+        let fault = host.fault().map(str::to_owned);
+        let events = host.into_events();
+        let success = exec.outcome.is_success() && fault.is_none();
+        if success {
+            overlay.commit(cp)?;
+        } else {
+            overlay.revert_to(cp)?;
+        }
+
+        let gas_used = intrinsic + exec.gas_used.min(exec_gas);
+        // gas_used ≤ gas_limit, so the fee ≤ max_fee (no overflow: checked in pre-check).
+        let fee = Amount::from(gas_used) * tx.gas_price;
+        let refund = max_fee - fee;
+        credit(overlay, &sender, refund)?;
+        credit(overlay, &env.proposer, fee)?;
+
+        let receipt = match (success, fault) {
+            (true, _) => Receipt {
+                status: ReceiptStatus::Success,
+                gas_used,
+                return_data: exec.return_data,
+                events,
+                error: None,
+            },
+            (false, Some(fault)) => failed(ReceiptStatus::Failed, gas_used, fault),
+            (false, None) => failed(
+                exec.outcome.receipt_status(),
+                gas_used,
+                exec.outcome.error_message().unwrap_or_default(),
+            ),
+        };
+        Ok((receipt, address.filter(|_| success)))
+    }
+
+    /// The transaction's own effects (inside the caller's checkpoint).
+    fn run_kind<R: StateReader>(
+        &self,
+        host: &mut StateHost<'_, R>,
+        env: &BlockEnv,
+        stx: &SignedTransaction,
+        sender: Address,
+        exec_gas: Gas,
+    ) -> Result<(Execution, Option<Address>)> {
+        let ctx = |contract: Address, method: &str, input: &[u8], value: Amount| CallContext {
+            contract,
+            caller: sender,
+            origin: sender,
+            value,
+            method: method.to_owned(),
+            input: input.to_vec(),
+            gas_limit: exec_gas,
+            block: env.block_info(),
+            depth: 0,
+            call_stack: Vec::new(),
+        };
+        match &stx.tx.kind {
+            TxKind::Transfer(t) => {
+                let outcome = if host.move_value(&sender, &t.to, t.amount)? {
+                    Outcome::Success
+                } else {
+                    Outcome::InsufficientBalance
+                };
+                Ok((Execution::early(outcome, 0), None))
+            }
+            TxKind::Call(c) => {
+                let exec =
+                    cairn_vm::Host::call(host, &self.vm, ctx(c.to, &c.method, &c.args, c.value))?;
+                Ok((exec, None))
+            }
+            TxKind::Deploy(d) => {
+                let module = match self.vm.prepare(&d.code) {
+                    Ok(m) => m,
+                    // Refused code is the sender's fault: a failed receipt, not a node error.
+                    Err(VmError::Invalid(e)) => {
+                        host.set_fault(format!("invalid code: {e}"));
+                        return Ok((Execution::early(Outcome::Success, 0), None));
+                    }
+                    Err(e) => return Err(e.into()),
+                };
+                let address = match &d.salt {
+                    Some(salt) => Address::for_create2(&sender, salt, &module.code_hash),
+                    None => Address::for_create(&sender, stx.tx.nonce),
+                };
+                let existing = host.overlay().account(&address)?;
+                if existing.is_some_and(|a| a.code_hash.is_some()) {
+                    return Ok((Execution::early(Outcome::AddressInUse, 0), None));
+                }
+                host.overlay().put_code(d.code.clone())?;
+                let (method, args) = d
+                    .init
+                    .as_ref()
+                    .map_or(("", &[][..]), |i| (i.method.as_str(), &i.args[..]));
+                let exec = host.instantiate(
+                    &self.vm,
+                    &module,
+                    existing,
+                    ctx(address, method, args, d.value),
+                    d.init.is_some(),
+                )?;
+                Ok((exec, Some(address)))
+            }
+        }
+    }
+}
+
+fn failed(status: ReceiptStatus, gas_used: Gas, mut error: String) -> Receipt {
+    truncate_utf8(&mut error, MAX_ERROR_MESSAGE_LEN);
+    Receipt {
+        status,
+        gas_used,
+        return_data: Vec::new(),
+        events: Vec::new(),
+        error: Some(error),
+    }
+}
+
+/// Cuts `s` to at most `max` bytes on a character boundary.
+fn truncate_utf8(s: &mut String, max: usize) {
+    if s.len() > max {
+        let mut end = max;
+        while !s.is_char_boundary(end) {
+            end -= 1;
+        }
+        s.truncate(end);
+    }
+}
+
+fn credit<R: StateReader>(overlay: &mut Overlay<R>, to: &Address, amount: Amount) -> Result<()> {
+    if amount.is_zero() {
+        return Ok(());
+    }
+    let mut account = overlay.account(to)?.unwrap_or_default();
+    account.balance = account.balance.saturating_add(amount);
+    overlay.set_account(*to, Some(account));
+    Ok(())
+}
+
+/// The pre-check; on success, the maximum fee `gas_limit × gas_price`.
+fn check(
+    base: &impl StateReader,
+    env: &BlockEnv,
+    stx: &SignedTransaction,
+    intrinsic: Gas,
+    gas_remaining: Gas,
+) -> Result<Result<Amount, TxRejection>, StateError> {
+    let tx = &stx.tx;
+    if tx.chain_id != env.chain_id {
+        return Ok(Err(TxRejection::WrongChainId {
+            expected: env.chain_id,
+            got: tx.chain_id,
+        }));
+    }
+    if tx.gas_limit < intrinsic {
+        return Ok(Err(TxRejection::GasLimitTooLow {
+            min: intrinsic,
+            got: tx.gas_limit,
+        }));
+    }
+    if tx.gas_limit > gas_remaining {
+        return Ok(Err(TxRejection::BlockGasExceeded {
+            remaining: gas_remaining,
+            got: tx.gas_limit,
+        }));
+    }
+    let account = base.account(&stx.sender())?.unwrap_or_default();
+    if tx.nonce < account.nonce || account.nonce == u64::MAX {
+        return Ok(Err(TxRejection::NonceTooLow {
+            expected: account.nonce,
+            got: tx.nonce,
+        }));
+    }
+    if tx.nonce > account.nonce {
+        return Ok(Err(TxRejection::NonceTooHigh {
+            expected: account.nonce,
+            got: tx.nonce,
+        }));
+    }
+    let overflow = || TxRejection::CostOverflow {
+        gas_limit: tx.gas_limit,
+        gas_price: tx.gas_price,
+    };
+    let Some(max_fee) = Amount::from(tx.gas_limit).checked_mul(tx.gas_price) else {
+        return Ok(Err(overflow()));
+    };
+    let Some(cost) = max_fee.checked_add(tx.value()) else {
+        return Ok(Err(overflow()));
+    };
+    if account.balance < cost {
+        return Ok(Err(TxRejection::InsufficientBalance {
+            balance: account.balance,
+            cost,
+        }));
+    }
+    Ok(Ok(max_fee))
+}

@@ -1,0 +1,146 @@
+//! Executing on top of blocks that are not committed yet, and the state root of the
+//! result without writing anything.
+//!
+//! ```text
+//!   committed State (version v) ◄── PendingState { pending: changes of the uncommitted
+//!        │                                         ancestors, merged oldest first }
+//!        │                              reads: pending first, then the flat index
+//!        ▼
+//!   root_after(changes) = trie.update(root(v), v + 1, pending ⊕ changes)  (dry run: the
+//!        new nodes stay in memory and are dropped; nothing reaches the store)
+//! ```
+//!
+//! The trie's root depends only on its final contents (property-tested in cairn-trie), so
+//! the root of `committed + ancestors + this block` computed in one dry run equals the
+//! root each block gets when the blocks are later committed one by one.
+
+use cairn_primitives::{Address, Canonical, Hash, keccak256};
+use cairn_state::{
+    Account, State, StateChanges, StateError, StateReader, account_key, storage_key,
+};
+use cairn_storage::{Column, KvStore};
+use cairn_trie::RootRef;
+
+/// A [`StateReader`] that can also tell the state root after more changes: what
+/// [`crate::Executor::execute`] needs to fill the outcome's state root.
+pub trait RootedReader: StateReader + Sync {
+    /// The state root of this state with `changes` applied on top, computed without
+    /// writing anything.
+    ///
+    /// # Errors
+    /// Node-fatal storage or trie failures; a storage key over the limit.
+    fn root_after(&self, changes: &StateChanges) -> Result<Hash, StateError>;
+}
+
+impl<S: KvStore + 'static> RootedReader for State<S> {
+    fn root_after(&self, changes: &StateChanges) -> Result<Hash, StateError> {
+        root_after(self, changes)
+    }
+}
+
+/// The committed state plus the changes of uncommitted ancestor blocks.
+pub struct PendingState<'a, S: KvStore + 'static> {
+    state: &'a State<S>,
+    pending: StateChanges,
+}
+
+impl<'a, S: KvStore + 'static> PendingState<'a, S> {
+    /// `state` with `pending` (the merged changes of the uncommitted ancestors, oldest
+    /// first: see [`merge_changes`]) on top.
+    #[must_use]
+    pub fn new(state: &'a State<S>, pending: StateChanges) -> Self {
+        Self { state, pending }
+    }
+
+    /// The committed state below.
+    #[must_use]
+    pub fn state(&self) -> &State<S> {
+        self.state
+    }
+
+    /// The pending changes.
+    #[must_use]
+    pub fn pending(&self) -> &StateChanges {
+        &self.pending
+    }
+}
+
+impl<S: KvStore + 'static> StateReader for PendingState<'_, S> {
+    fn account(&self, address: &Address) -> Result<Option<Account>, StateError> {
+        match self.pending.accounts.get(address) {
+            Some(a) => Ok(*a),
+            None => self.state.account(address),
+        }
+    }
+
+    fn storage(&self, address: &Address, key: &[u8]) -> Result<Option<Vec<u8>>, StateError> {
+        match self.pending.storage.get(&(*address, key.to_vec())) {
+            Some(v) => Ok(v.clone()),
+            None => self.state.storage(address, key),
+        }
+    }
+
+    fn code(&self, hash: &Hash) -> Result<Option<Vec<u8>>, StateError> {
+        match self.pending.code.get(hash) {
+            Some(c) => Ok(Some(c.clone())),
+            None => self.state.code(hash),
+        }
+    }
+}
+
+impl<S: KvStore + 'static> RootedReader for PendingState<'_, S> {
+    fn root_after(&self, changes: &StateChanges) -> Result<Hash, StateError> {
+        let mut all = self.pending.clone();
+        all.merge(changes.clone());
+        root_after(self.state, &all)
+    }
+}
+
+/// Merges the changes of consecutive blocks, oldest first (later writes win).
+#[must_use]
+pub fn merge_changes<'c>(blocks: impl IntoIterator<Item = &'c StateChanges>) -> StateChanges {
+    let mut out = StateChanges::default();
+    for c in blocks {
+        out.merge(c.clone());
+    }
+    out
+}
+
+/// The root `state.commit(changes)` would produce, computed without writing: the same
+/// key and value hashing as the commit, one in-memory trie update.
+///
+/// This belongs in `cairn-state` (as `State::root_after`); it lives here until then and
+/// uses only the state's public API.
+///
+/// # Errors
+/// Node-fatal storage or trie failures; a storage key over the limit.
+pub fn root_after<S: KvStore + 'static>(
+    state: &State<S>,
+    changes: &StateChanges,
+) -> Result<Hash, StateError> {
+    let (version, root) = match state.latest_version() {
+        None => (0, RootRef::EMPTY),
+        Some(v) => {
+            let rec = state
+                .store()
+                .get(Column::Roots, &v.to_be_bytes())?
+                .ok_or_else(|| StateError::Corrupt(format!("no root record for version {v}")))?;
+            (v + 1, RootRef::decode(&rec)?)
+        }
+    };
+    if changes.accounts.is_empty() && changes.storage.is_empty() {
+        return Ok(Hash(root.hash));
+    }
+    let mut trie_changes = Vec::with_capacity(changes.len());
+    for (addr, acct) in &changes.accounts {
+        trie_changes.push((
+            account_key(addr),
+            acct.as_ref().map(|a| keccak256(&a.encode())),
+        ));
+    }
+    for ((addr, key), value) in &changes.storage {
+        trie_changes.push((storage_key(addr, key)?, value.as_deref().map(keccak256)));
+    }
+    let update = state.trie().update(&root, version, trie_changes)?;
+    Ok(Hash(update.root.hash))
+}
