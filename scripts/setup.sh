@@ -36,9 +36,12 @@ fi
 apt_missing=()
 command -v c++ >/dev/null 2>&1 || apt_missing+=(g++)
 command -v make >/dev/null 2>&1 || apt_missing+=(make)
-if ! ls /usr/lib/llvm-*/lib/libclang*.so* /usr/lib/x86_64-linux-gnu/libclang*.so* /usr/lib/aarch64-linux-gnu/libclang*.so* >/dev/null 2>&1; then
-    apt_missing+=(libclang-dev)
-fi
+# Any one of these is enough for bindgen (ls fails if one pattern matches nothing, so test each).
+have_libclang=""
+for pattern in /usr/lib/llvm-*/lib/libclang*.so* /usr/lib/*-linux-gnu/libclang*.so*; do
+    if [ -e "$pattern" ]; then have_libclang=yes; break; fi
+done
+[ -n "$have_libclang" ] || apt_missing+=(libclang-dev)
 if [ ${#apt_missing[@]} -gt 0 ]; then
     if ! command -v apt-get >/dev/null 2>&1; then
         say "missing ${apt_missing[*]} and apt-get is not available: install them with your package manager."
