@@ -151,8 +151,7 @@ impl Executor {
         env: &BlockEnv,
         txs: &[SignedTransaction],
     ) -> Result<ExecutionOutcome> {
-        self.on_vm_stack(|| self.run(base, env, txs, Mode::Verify))
-            .map(|(outcome, _, _)| outcome)
+        Self::on_vm_stack(|| self.run(base, env, txs, Mode::Verify)).map(|(outcome, _, _)| outcome)
     }
 
     /// Builds a block from `candidates` (in the proposer's order): candidates failing the
@@ -168,7 +167,7 @@ impl Executor {
         candidates: &[SignedTransaction],
     ) -> Result<BuiltBlock> {
         let (outcome, included, skipped) =
-            self.on_vm_stack(|| self.run(base, env, candidates, Mode::Build))?;
+            Self::on_vm_stack(|| self.run(base, env, candidates, Mode::Build))?;
         let txs = included.iter().map(|&i| candidates[i].clone()).collect();
         Ok(BuiltBlock {
             txs,
@@ -180,7 +179,7 @@ impl Executor {
     /// Runs `f` on a thread with the native stack nested contract calls need
     /// ([`MIN_NATIVE_STACK`]), so the depth at which the wasm stack runs out never
     /// depends on the caller's thread.
-    fn on_vm_stack<T: Send>(&self, f: impl FnOnce() -> Result<T> + Send) -> Result<T> {
+    fn on_vm_stack<T: Send>(f: impl FnOnce() -> Result<T> + Send) -> Result<T> {
         std::thread::scope(|s| {
             std::thread::Builder::new()
                 .name("cairn-exec".into())
