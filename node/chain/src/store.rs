@@ -73,7 +73,8 @@ pub enum ChainStoreError {
 }
 
 /// Result of chain-store operations.
-pub type Result<T> = std::result::Result<T, ChainStoreError>;
+pub type StoreResult<T> = std::result::Result<T, ChainStoreError>;
+use StoreResult as Result;
 
 /// Where an included transaction is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,7 +1,12 @@
 //! `cairn`: the one binary users run, for a node, a devnet and developer tools.
 //!
-//! Subcommands arrive with their issues (`devnet`, `node`, `init`, `keys`, `deploy`, …);
-//! today it answers `--version` and `--help` and offers key utilities.
+//! `devnet` (one command: genesis, banner, node), `init` + `node` (a validator from a data
+//! dir), and key utilities. More subcommands (`keys`, `deploy`, `call`, …) arrive with the
+//! client issue.
+
+mod node_cmd;
+
+use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
@@ -15,6 +20,43 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Run a local one-validator chain with prefunded dev accounts (creates it on first run).
+    Devnet {
+        /// Where the chain lives (default: ~/.local/share/cairn/devnet); restarting with the
+        /// same dir continues the chain.
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        /// Use a temporary data dir, removed on exit.
+        #[arg(long, conflicts_with = "data_dir")]
+        ephemeral: bool,
+        /// RPC port on 127.0.0.1 (overridden by --rpc-addr).
+        #[arg(long)]
+        port: Option<u16>,
+        #[command(flatten)]
+        genesis: node_cmd::GenesisArgs,
+        #[command(flatten)]
+        run: node_cmd::RunArgs,
+    },
+    /// Create a data dir: genesis.json (chain id, validator, prefunded accounts, gas limit,
+    /// minimum gas price) and a new validator key.
+    Init {
+        /// The data dir to create.
+        #[arg(long)]
+        data_dir: PathBuf,
+        /// This validator's p2p address written into the genesis (default: a free loopback port).
+        #[arg(long)]
+        p2p_addr: Option<std::net::SocketAddr>,
+        #[command(flatten)]
+        genesis: node_cmd::GenesisArgs,
+    },
+    /// Run the validator of an initialised data dir until SIGINT/SIGTERM.
+    Node {
+        /// The data dir (`cairn init` made it).
+        #[arg(long)]
+        data_dir: PathBuf,
+        #[command(flatten)]
+        run: node_cmd::RunArgs,
+    },
     /// Print the address of a secret key (0x-hex seed), or of a fresh random key.
     Address {
         /// A 32-byte secret key as 0x-hex; omitted: generate one and print both.
@@ -39,6 +81,42 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             use clap::CommandFactory;
             Cli::command().print_help()?;
             println!();
+        }
+        Some(Command::Init {
+            data_dir,
+            p2p_addr,
+            genesis,
+        }) => {
+            let g = node_cmd::init(&data_dir, &genesis, p2p_addr)?;
+            println!(
+                "initialised {} (chain id {}, {} accounts)",
+                data_dir.display(),
+                g.chain_id,
+                g.accounts.len()
+            );
+        }
+        Some(Command::Node { data_dir, run }) => {
+            node_cmd::init_logs();
+            node_cmd::node(&data_dir, &run, None)?;
+        }
+        Some(Command::Devnet {
+            data_dir,
+            ephemeral,
+            port,
+            genesis,
+            mut run,
+        }) => {
+            node_cmd::init_logs();
+            if let Some(port) = port {
+                run.rpc_addr.set_port(port);
+            }
+            if ephemeral {
+                let dir = tempfile::Builder::new().prefix("cairn-devnet-").tempdir()?;
+                node_cmd::devnet(dir.path(), &genesis, &run)?;
+            } else {
+                let dir = data_dir.unwrap_or_else(node_cmd::default_devnet_dir);
+                node_cmd::devnet(&dir, &genesis, &run)?;
+            }
         }
         Some(Command::Address { secret }) => {
             let key = match secret {

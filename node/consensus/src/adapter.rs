@@ -28,7 +28,7 @@ use commonware_utils::acknowledgement::Exact;
 use commonware_utils::sync::Mutex;
 use futures::StreamExt;
 use futures::channel::mpsc;
-use tracing::{debug, error, info, warn};
+use tracing::{debug, error, warn};
 
 use crate::application::{Application, Fatal, ProposeContext, VerifyContext};
 use crate::block::{ChainBlock, MAX_BLOCK_BYTES, Wire, from_digest};
@@ -315,7 +315,7 @@ pub(crate) async fn commit_loop<A: Application>(
         }
         match app.finalized(Arc::clone(&block)).await {
             Ok(()) => {
-                info!(height, hash = %block.hash(), "committed finalized block");
+                debug!(height, hash = %block.hash(), "committed finalized block");
                 status.committed.fetch_max(height, Ordering::Relaxed);
                 ack.acknowledge();
             }

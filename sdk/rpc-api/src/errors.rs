@@ -39,6 +39,10 @@ pub enum ErrorCode {
     PoolFull = 4010,
     /// The gas limit exceeds the block gas limit or is below the intrinsic cost.
     GasLimitInvalid = 4011,
+    /// The sender already has the most pending transactions one sender may have.
+    SenderFull = 4012,
+    /// The sender already has the most gapped (future-nonce) transactions allowed.
+    TooManyFuture = 4013,
     /// No block with this height or hash.
     UnknownBlock = 4100,
     /// The state at that block was pruned.
@@ -55,6 +59,8 @@ pub enum ErrorCode {
     Timeout = 5000,
     /// The node is overloaded; retry later.
     Overloaded = 5001,
+    /// The node failed internally (storage, execution engine); the request may be retried.
+    Internal = 5002,
 }
 
 impl ErrorCode {

@@ -2,3 +2,4 @@
 //! driven from outside.
 
 mod deps;
+mod node_restart;

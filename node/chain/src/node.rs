@@ -1,0 +1,601 @@
+//! The node's core: one RocksDB database holding the state and the chain store, the
+//! mempool, the executor, and the cache of executed-but-uncommitted blocks that consensus
+//! builds on. The consensus [`Application`](cairn_consensus::Application) (see `app.rs`) and
+//! the RPC server both work through [`Chain`].
+//!
+//! ```text
+//! tx_send ──► Chain::submit ──► mempool ──► work_ready ─► propose: execute on parent's pending
+//!                                                          state, cache by block hash
+//!                                  verify: re-execute (or hit the cache), compare the header
+//!           finalized: ONE synced batch {state changes, block, receipts, indexes}
+//!                      ──► mempool cleanup ──► head watchers (RPC: receipts become visible)
+//! ```
+//!
+//! Durability: a receipt is only ever read from the database, and it reaches the database
+//! in the same synced batch as the block and state that produced it, so a receipt a client
+//! has seen survives any crash.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Instant;
+
+use cairn_executor::{
+    ExecutionOutcome, Executor, ExecutorConfig, ExecutorError, PendingState, merge_changes,
+};
+use cairn_mempool::{AccountInfo as PoolAccount, AccountView, AdmitResult, Mempool, MempoolConfig};
+use cairn_primitives::{
+    Address, Block, BlockHeader, Hash, Height, Nonce, Receipt, SignedTransaction,
+};
+use cairn_state::{Account, State, StateConfig, StateError, StateReader};
+use cairn_storage::{RocksStore, StorageError, WriteBatch};
+use cairn_vm::{Vm, VmConfig};
+use tokio::sync::{Notify, watch};
+
+use crate::genesis::{Genesis, GenesisFileError};
+use crate::{ChainStore, ChainStoreError};
+
+/// Uncommitted executed blocks kept at most (a fork longer than this is re-executed).
+pub const MAX_PENDING_BLOCKS: usize = 1024;
+
+/// Name of the database directory inside a node's data dir.
+pub const DB_DIR: &str = "db";
+
+/// Name of the consensus journal directory inside a node's data dir.
+pub const CONSENSUS_DIR: &str = "consensus";
+
+/// Why the node cannot start or go on.
+#[derive(Debug, thiserror::Error)]
+pub enum NodeError {
+    /// The genesis file is unusable.
+    #[error(transparent)]
+    Genesis(#[from] GenesisFileError),
+    /// The database cannot be opened or read.
+    #[error("database: {0}")]
+    Storage(#[from] StorageError),
+    /// The state failed.
+    #[error("state: {0}")]
+    State(#[from] StateError),
+    /// The chain store failed.
+    #[error("chain store: {0}")]
+    ChainStore(#[from] ChainStoreError),
+    /// The executor failed.
+    #[error("executor: {0}")]
+    Executor(#[from] ExecutorError),
+    /// The VM could not start.
+    #[error("vm: {0}")]
+    Vm(#[from] cairn_vm::VmError),
+    /// The data dir holds another chain, or a database the node cannot trust.
+    #[error("{0}")]
+    Inconsistent(String),
+}
+
+/// `Result` with [`NodeError`].
+pub type NodeResult<T, E = NodeError> = std::result::Result<T, E>;
+use NodeResult as Result;
+
+/// A block the node executed: the block and what executing it produced.
+#[derive(Debug)]
+pub struct Executed {
+    /// The block.
+    pub block: Arc<Block>,
+    /// Its execution outcome (receipts, changes, roots).
+    pub outcome: ExecutionOutcome,
+}
+
+/// What a commit did, for logs and watchers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CommittedBlock {
+    /// Its height.
+    pub height: Height,
+    /// Its hash.
+    pub hash: Hash,
+    /// Its timestamp (ms).
+    pub timestamp: u64,
+}
+
+/// Mempool view of the committed state.
+struct CommittedAccounts<'a>(&'a State<RocksStore>);
+
+impl AccountView for CommittedAccounts<'_> {
+    fn account(&self, address: &Address) -> PoolAccount {
+        match self.0.account(address) {
+            Ok(Some(a)) => PoolAccount {
+                nonce: a.nonce,
+                balance: a.balance,
+            },
+            Ok(None) => PoolAccount::default(),
+            Err(e) => {
+                tracing::error!(%address, error = %e, "account read failed");
+                PoolAccount::default()
+            }
+        }
+    }
+}
+
+/// The node's core. Shared (`Arc`) by the consensus application and the RPC server.
+pub struct Chain {
+    genesis: Genesis,
+    genesis_block: Block,
+    state: State<RocksStore>,
+    executor: Executor,
+    mempool: Mempool,
+    pending: Mutex<BTreeMap<Hash, Arc<Executed>>>,
+    work: Notify,
+    head: watch::Sender<CommittedBlock>,
+    data_dir: PathBuf,
+}
+
+impl std::fmt::Debug for Chain {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Chain")
+            .field("chain_id", &self.genesis.chain_id)
+            .field("head", &*self.head.borrow())
+            .finish_non_exhaustive()
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Chain {
+    /// Opens (or creates from `genesis`) the database under `data_dir/db`. A new database
+    /// gets the genesis state and block at height 0; an existing one must hold the same
+    /// genesis block, and its state version must equal its stored head.
+    ///
+    /// # Errors
+    /// A locked, corrupt or foreign database; a state/chain mismatch.
+    pub fn open(data_dir: &Path, genesis: Genesis) -> Result<Self> {
+        genesis.validate()?;
+        std::fs::create_dir_all(data_dir).map_err(|e| {
+            NodeError::Inconsistent(format!("cannot create {}: {e}", data_dir.display()))
+        })?;
+        let store = RocksStore::open(data_dir.join(DB_DIR))?;
+        let state = State::open(store, StateConfig::default())?;
+        let genesis_changes = genesis.state_changes().map_err(GenesisFileError::from)?;
+        let genesis_block = match state.latest_version() {
+            None => {
+                let root = cairn_executor::root_after(&state, &genesis_changes)?;
+                let block = genesis.block(root);
+                let mut batch = WriteBatch::new();
+                ChainStore::write_block(&mut batch, &block, &[])?;
+                let committed = state.commit_with(&genesis_changes, batch)?;
+                if committed.root != root {
+                    return Err(NodeError::Inconsistent(format!(
+                        "genesis root {} differs from its dry run {root}",
+                        committed.root
+                    )));
+                }
+                block
+            }
+            Some(_) => {
+                let stored = ChainStore::block(state.store(), 0)?.ok_or_else(|| {
+                    NodeError::Inconsistent("database has state but no genesis block".into())
+                })?;
+                let expected = genesis.block(stored.header.state_root);
+                let root = state.at(0).map(|v| v.root()).ok();
+                if stored != expected || root.is_some_and(|r| r != stored.header.state_root) {
+                    return Err(NodeError::Inconsistent(format!(
+                        "{} holds another chain (genesis block {}); use a new data dir or the \
+                         genesis file it was created with",
+                        data_dir.display(),
+                        stored.hash()
+                    )));
+                }
+                stored
+            }
+        };
+        let head_height = ChainStore::head(state.store())?.unwrap_or(0);
+        if state.latest_version() != Some(head_height) {
+            return Err(NodeError::Inconsistent(format!(
+                "state version {:?} does not match the chain head {head_height}",
+                state.latest_version()
+            )));
+        }
+        let head_block = ChainStore::block(state.store(), head_height)?.ok_or_else(|| {
+            NodeError::Inconsistent(format!("head block {head_height} is missing"))
+        })?;
+        if head_block.header.state_root != state.root() {
+            return Err(NodeError::Inconsistent(format!(
+                "state root {} differs from the head block's {}",
+                state.root(),
+                head_block.header.state_root
+            )));
+        }
+        let vm = Arc::new(Vm::new(VmConfig::default())?);
+        let executor = Executor::new(vm, ExecutorConfig::default());
+        let mut pool_config = MempoolConfig::new(genesis.chain_id);
+        pool_config.min_gas_price = genesis.min_gas_price;
+        pool_config.max_tx_gas = genesis.block_gas_limit;
+        pool_config.intrinsic_gas_base = executor.config().tx_base_gas;
+        pool_config.intrinsic_gas_per_byte = executor.config().tx_byte_gas;
+        let (head, _) = watch::channel(CommittedBlock {
+            height: head_height,
+            hash: head_block.hash(),
+            timestamp: head_block.header.timestamp,
+        });
+        Ok(Self {
+            genesis,
+            genesis_block,
+            state,
+            executor,
+            mempool: Mempool::new(pool_config),
+            pending: Mutex::new(BTreeMap::new()),
+            work: Notify::new(),
+            head,
+            data_dir: data_dir.to_path_buf(),
+        })
+    }
+
+    /// The genesis this chain was created from.
+    #[must_use]
+    pub fn genesis(&self) -> &Genesis {
+        &self.genesis
+    }
+
+    /// The genesis block.
+    #[must_use]
+    pub fn genesis_block(&self) -> &Block {
+        &self.genesis_block
+    }
+
+    /// The node's data dir.
+    #[must_use]
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    /// The committed state (reads: latest; `at(height)` for a kept older block).
+    #[must_use]
+    pub fn state(&self) -> &State<RocksStore> {
+        &self.state
+    }
+
+    /// The database (chain store reads).
+    #[must_use]
+    pub fn store(&self) -> &RocksStore {
+        self.state.store()
+    }
+
+    /// The mempool.
+    #[must_use]
+    pub fn mempool(&self) -> &Mempool {
+        &self.mempool
+    }
+
+    /// The executor.
+    #[must_use]
+    pub fn executor(&self) -> &Executor {
+        &self.executor
+    }
+
+    /// The latest committed block.
+    #[must_use]
+    pub fn head(&self) -> CommittedBlock {
+        *self.head.borrow()
+    }
+
+    /// A receiver that changes whenever a block is committed.
+    #[must_use]
+    pub fn subscribe_head(&self) -> watch::Receiver<CommittedBlock> {
+        self.head.subscribe()
+    }
+
+    /// Admits a transaction (canonical bytes) to the mempool and wakes the proposer.
+    ///
+    /// # Errors
+    /// The mempool's typed rejection.
+    pub fn submit(&self, raw: Vec<u8>) -> AdmitResult {
+        let hash = self.mempool.insert(raw, &CommittedAccounts(&self.state))?;
+        self.work.notify_one();
+        Ok(hash)
+    }
+
+    /// Admits a decoded transaction (gossip, in-process clients).
+    ///
+    /// # Errors
+    /// The mempool's typed rejection.
+    pub fn submit_decoded(&self, tx: SignedTransaction) -> AdmitResult {
+        let hash = self.mempool.insert(tx, &CommittedAccounts(&self.state))?;
+        self.work.notify_one();
+        Ok(hash)
+    }
+
+    /// The committed account (or `None` if never touched).
+    ///
+    /// # Errors
+    /// Node-fatal state failures.
+    pub fn account(&self, address: &Address) -> Result<Option<Account>> {
+        Ok(self.state.account(address)?)
+    }
+
+    /// For each sender with transactions in the cached uncommitted blocks above the
+    /// committed head, the nonce after its last one there.
+    fn in_flight_nonces(&self) -> BTreeMap<Address, Nonce> {
+        let committed = self.head().height;
+        let pending = lock(&self.pending);
+        let mut blocks: Vec<_> = pending
+            .values()
+            .filter(|e| e.block.header.height > committed)
+            .collect();
+        blocks.sort_by_key(|e| e.block.header.height);
+        let mut out = BTreeMap::new();
+        for e in blocks {
+            for tx in &e.block.txs {
+                let next = tx.tx.nonce.saturating_add(1);
+                let entry = out.entry(tx.sender()).or_insert(next);
+                *entry = (*entry).max(next);
+            }
+        }
+        out
+    }
+
+    /// Resolves once the mempool holds a transaction that could go into the next block.
+    pub async fn work_ready(&self) {
+        loop {
+            let notified = self.work.notified();
+            if !self
+                .mempool
+                .ready_after(u64::MAX, 1, &self.in_flight_nonces())
+                .is_empty()
+            {
+                return;
+            }
+            notified.await;
+        }
+    }
+
+    /// The executed form of `block` (cached, or executed now on `parent_chain`, the
+    /// uncommitted ancestors of `block` oldest first, each executed in turn).
+    ///
+    /// # Errors
+    /// An invalid block ([`ExecutorError::InvalidBlock`]) or a node failure.
+    pub fn executed(&self, block: &Arc<Block>, ancestors: &[Arc<Block>]) -> Result<Arc<Executed>> {
+        let hash = block.hash();
+        if let Some(e) = lock(&self.pending).get(&hash) {
+            return Ok(Arc::clone(e));
+        }
+        let committed = self.head().height;
+        let mut changes: Vec<Arc<Executed>> = Vec::new();
+        for (i, ancestor) in ancestors.iter().enumerate() {
+            if ancestor.header.height <= committed {
+                continue;
+            }
+            let e = self.executed(ancestor, &ancestors[..i])?;
+            changes.push(e);
+        }
+        let merged = merge_changes(changes.iter().map(|e| &e.outcome.changes));
+        let base = PendingState::new(&self.state, merged);
+        let env = self.block_env(&block.header);
+        let outcome = self.executor.execute(&base, &env, &block.txs)?;
+        let executed = Arc::new(Executed {
+            block: Arc::clone(block),
+            outcome,
+        });
+        self.remember(hash, &executed);
+        Ok(executed)
+    }
+
+    fn remember(&self, hash: Hash, executed: &Arc<Executed>) {
+        let mut pending = lock(&self.pending);
+        if pending.len() >= MAX_PENDING_BLOCKS {
+            // Drop the lowest blocks: the ones consensus is least likely to build on.
+            let mut by_height: Vec<_> = pending
+                .iter()
+                .map(|(h, e)| (e.block.header.height, *h))
+                .collect();
+            by_height.sort_unstable();
+            for (_, h) in by_height.iter().take(pending.len() / 2) {
+                pending.remove(h);
+            }
+        }
+        pending.insert(hash, Arc::clone(executed));
+    }
+
+    /// The execution environment of a block with this header.
+    #[must_use]
+    pub fn block_env(&self, header: &BlockHeader) -> cairn_executor::BlockEnv {
+        cairn_executor::BlockEnv {
+            chain_id: self.genesis.chain_id,
+            height: header.height,
+            timestamp_ms: header.timestamp,
+            proposer: header.proposer,
+            gas_limit: header.gas_limit,
+        }
+    }
+
+    /// Builds a block on `parent` (with its uncommitted ancestors `ancestors`, oldest first,
+    /// ending with `parent` itself when it is uncommitted) from the mempool.
+    ///
+    /// # Errors
+    /// Node failures only.
+    pub fn build(
+        &self,
+        parent: &Arc<Block>,
+        ancestors: &[Arc<Block>],
+        height: Height,
+        timestamp: u64,
+        proposer: Address,
+    ) -> Result<Arc<Executed>> {
+        let committed = self.head().height;
+        let mut chain = Vec::new();
+        let mut next_nonces: BTreeMap<Address, Nonce> = BTreeMap::new();
+        for (i, ancestor) in ancestors.iter().enumerate() {
+            if ancestor.header.height <= committed {
+                continue;
+            }
+            let e = self.executed(ancestor, &ancestors[..i])?;
+            for tx in &ancestor.txs {
+                let next = tx.tx.nonce.saturating_add(1);
+                let entry = next_nonces.entry(tx.sender()).or_insert(next);
+                *entry = (*entry).max(next);
+            }
+            chain.push(e);
+        }
+        let merged = merge_changes(chain.iter().map(|e| &e.outcome.changes));
+        let base = PendingState::new(&self.state, merged);
+        let gas_limit = self.genesis.block_gas_limit;
+        let candidates: Vec<SignedTransaction> = self
+            .mempool
+            .ready_after(gas_limit, crate::genesis::MAX_BLOCK_TXS, &next_nonces)
+            .into_iter()
+            .map(|p| (*p.tx).clone())
+            .collect();
+        let mut header = BlockHeader {
+            parent_hash: parent.hash(),
+            height,
+            timestamp: timestamp.max(parent.header.timestamp),
+            proposer,
+            tx_root: Hash::ZERO,
+            receipts_root: Hash::ZERO,
+            state_root: Hash::ZERO,
+            gas_used: 0,
+            gas_limit,
+        };
+        let built = self
+            .executor
+            .build(&base, &self.block_env(&header), &candidates)?;
+        let permanent: Vec<Hash> = built
+            .skipped
+            .iter()
+            .filter(|s| s.reason.is_permanent())
+            .map(|s| s.tx_hash)
+            .collect();
+        if !permanent.is_empty() {
+            for s in &built.skipped {
+                tracing::debug!(tx = %s.tx_hash, reason = %s.reason, "dropped from the pool");
+            }
+            self.mempool.remove(&permanent);
+        }
+        header.tx_root = built.outcome.tx_root;
+        header.receipts_root = built.outcome.receipts_root;
+        header.state_root = built.outcome.state_root;
+        header.gas_used = built.outcome.gas_used;
+        let block = Arc::new(Block {
+            header,
+            txs: built.txs,
+        });
+        let executed = Arc::new(Executed {
+            block: Arc::clone(&block),
+            outcome: built.outcome,
+        });
+        self.remember(block.hash(), &executed);
+        Ok(executed)
+    }
+
+    /// Commits a finalized block: state changes, block, receipts and indexes in one synced
+    /// batch; then cleans the mempool and wakes head watchers. The block must extend the
+    /// committed head.
+    ///
+    /// # Errors
+    /// A block that does not extend the head, does not re-execute to its header, or a
+    /// storage failure. All are fatal to the node: nothing is written.
+    pub fn commit(&self, block: &Arc<Block>) -> Result<CommittedBlock> {
+        let started = Instant::now();
+        let head = self.head();
+        let height = block.header.height;
+        if height != head.height + 1 || block.header.parent_hash != head.hash {
+            return Err(NodeError::Inconsistent(format!(
+                "finalized block {height} ({}) does not extend the head {} ({})",
+                block.hash(),
+                head.height,
+                head.hash
+            )));
+        }
+        let executed = self.executed(block, &[])?;
+        let outcome = &executed.outcome;
+        let h = &block.header;
+        if outcome.state_root != h.state_root
+            || outcome.tx_root != h.tx_root
+            || outcome.receipts_root != h.receipts_root
+            || outcome.gas_used != h.gas_used
+        {
+            return Err(NodeError::Inconsistent(format!(
+                "finalized block {height} does not re-execute to its header (state root {} vs {})",
+                outcome.state_root, h.state_root
+            )));
+        }
+        let mut batch = WriteBatch::new();
+        ChainStore::write_block(&mut batch, block, &outcome.receipts)?;
+        let committed = self.state.commit_with(&outcome.changes, batch)?;
+        if committed.root != h.state_root {
+            return Err(NodeError::Inconsistent(format!(
+                "committed root {} differs from block {height}'s {}",
+                committed.root, h.state_root
+            )));
+        }
+        let hash = block.hash();
+        let info = CommittedBlock {
+            height,
+            hash,
+            timestamp: h.timestamp,
+        };
+        self.head.send_replace(info);
+        lock(&self.pending).retain(|_, e| e.block.header.height > height);
+        let senders: BTreeSet<Address> = block.txs.iter().map(SignedTransaction::sender).collect();
+        let update = self.mempool.on_block_committed_senders(
+            &outcome.tx_hashes,
+            &senders,
+            &CommittedAccounts(&self.state),
+        );
+        if !self.mempool.is_empty() {
+            self.work.notify_one();
+        }
+        let failed = outcome
+            .receipts
+            .iter()
+            .filter(|r| r.status != cairn_primitives::ReceiptStatus::Success)
+            .count();
+        let micros = started.elapsed().as_micros();
+        if block.txs.is_empty() {
+            tracing::debug!(height, hash = %hash, micros, "empty block committed");
+        } else {
+            tracing::info!(
+                height,
+                hash = %hash,
+                txs = block.txs.len(),
+                failed,
+                gas = h.gas_used,
+                stale = update.stale.len(),
+                pool = self.mempool.len(),
+                commit_us = micros,
+                "block committed"
+            );
+        }
+        Ok(info)
+    }
+
+    /// The receipt of an included transaction, with its block and position.
+    ///
+    /// # Errors
+    /// Node-fatal storage failures.
+    pub fn receipt(&self, tx: &Hash) -> Result<Option<(crate::TxLocation, Receipt)>> {
+        Ok(ChainStore::receipt(self.store(), tx)?)
+    }
+
+    /// The committed block at `height`.
+    ///
+    /// # Errors
+    /// Node-fatal storage failures.
+    pub fn block(&self, height: Height) -> Result<Option<Block>> {
+        Ok(ChainStore::block(self.store(), height)?)
+    }
+
+    /// The committed block with this hash.
+    ///
+    /// # Errors
+    /// Node-fatal storage failures.
+    pub fn block_by_hash(&self, hash: &Hash) -> Result<Option<Block>> {
+        match ChainStore::height_of(self.store(), hash)? {
+            Some(h) => self.block(h),
+            None => Ok(None),
+        }
+    }
+
+    /// Uncommitted executed blocks in the cache (diagnostics).
+    #[must_use]
+    pub fn pending_blocks(&self) -> usize {
+        lock(&self.pending).len()
+    }
+}

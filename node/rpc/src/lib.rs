@@ -1,0 +1,404 @@
+//! The node's JSON-RPC server: HTTP and WebSocket on one port (jsonrpsee), implementing the
+//! `CairnApi` trait of `cairn-rpc-api` over a [`Chain`].
+//!
+//! ```text
+//! client ──HTTP/WS──► jsonrpsee (limits: body, batch, connections, response)
+//!                        └─► CairnApiServer for RpcNode ─► Chain (mempool, state, chain store)
+//! ```
+//!
+//! Every read goes to the database through the chain store, never to in-memory results, so a
+//! receipt is returned only once it is durably committed (the durability rule of
+//! `docs/architecture.md`).
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use cairn_chain::{Chain, NodeError};
+use cairn_mempool::RejectReason;
+use cairn_primitives::{Address, Block, Hash, ReceiptStatus, SignedTransaction, TxKind, limits};
+use cairn_rpc_api::{
+    AccountInfo, BlockId, BlockInfo, BlockTransactions, Bytes, CairnApiServer, ErrorCode,
+    EventFields, EventLog, Head, NodeHealth, ReceiptInfo, TxInfo, TxLocation,
+};
+use cairn_state::StateReader;
+use jsonrpsee::core::{RpcResult, async_trait};
+use jsonrpsee::server::{BatchRequestConfig, Server, ServerConfig, ServerHandle};
+use jsonrpsee::types::ErrorObjectOwned;
+
+/// The default RPC port.
+pub const DEFAULT_RPC_PORT: u16 = 8545;
+
+/// Largest request body: a maximal transaction hex-encoded (×2) plus JSON framing.
+pub const MAX_REQUEST_BODY_BYTES: u32 = 2 * (limits::MAX_TX_SIZE as u32) + 64 * 1024;
+
+/// Largest response body: a full block with its transactions (64 MiB binary) as hex.
+pub const MAX_RESPONSE_BODY_BYTES: u32 = 160 * 1024 * 1024;
+
+/// Most calls in one batch request.
+pub const MAX_BATCH_LEN: u32 = 100;
+
+/// Most simultaneous connections.
+pub const MAX_CONNECTIONS: u32 = 512;
+
+/// `tx_sendAndWait`'s default wait for the receipt.
+pub const DEFAULT_WAIT_MS: u64 = 30_000;
+
+/// `tx_sendAndWait`'s longest wait, whatever the caller asks.
+pub const MAX_WAIT_MS: u64 = 300_000;
+
+/// JSON-RPC's standard code for an internal error.
+const INTERNAL_ERROR: i32 = -32603;
+
+/// Where and how the server listens.
+#[derive(Clone, Debug)]
+pub struct RpcConfig {
+    /// Address to bind (loopback by default).
+    pub addr: SocketAddr,
+}
+
+impl Default for RpcConfig {
+    fn default() -> Self {
+        Self {
+            addr: SocketAddr::from(([127, 0, 0, 1], DEFAULT_RPC_PORT)),
+        }
+    }
+}
+
+/// Why the server cannot start.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot start the RPC server on {addr}: {source}")]
+pub struct RpcStartError {
+    /// The address.
+    pub addr: SocketAddr,
+    /// The cause (for example the port is taken).
+    pub source: std::io::Error,
+}
+
+/// A running server.
+#[derive(Debug)]
+pub struct RpcServer {
+    handle: ServerHandle,
+    addr: SocketAddr,
+}
+
+impl RpcServer {
+    /// Starts serving `chain` (must be called inside a tokio runtime).
+    ///
+    /// # Errors
+    /// When the address cannot be bound.
+    pub async fn start(chain: Arc<Chain>, config: &RpcConfig) -> Result<Self, RpcStartError> {
+        let err = |source| RpcStartError {
+            addr: config.addr,
+            source,
+        };
+        let server_config = ServerConfig::builder()
+            .max_request_body_size(MAX_REQUEST_BODY_BYTES)
+            .max_response_body_size(MAX_RESPONSE_BODY_BYTES)
+            .max_connections(MAX_CONNECTIONS)
+            .set_batch_request_config(BatchRequestConfig::Limit(MAX_BATCH_LEN))
+            .build();
+        let server = Server::builder()
+            .set_config(server_config)
+            .build(config.addr)
+            .await
+            .map_err(err)?;
+        let addr = server.local_addr().map_err(err)?;
+        let handle = server.start(RpcNode { chain }.into_rpc());
+        Ok(Self { handle, addr })
+    }
+
+    /// The bound address (the real port when 0 was asked).
+    #[must_use]
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Stops accepting requests and waits for the server to finish.
+    pub async fn stop(self) {
+        let _ = self.handle.stop();
+        self.handle.stopped().await;
+    }
+}
+
+/// The `CairnApi` implementation.
+struct RpcNode {
+    chain: Arc<Chain>,
+}
+
+fn internal(e: &impl std::fmt::Display) -> ErrorObjectOwned {
+    tracing::error!(error = %e, "rpc request failed inside the node");
+    ErrorObjectOwned::owned::<()>(INTERNAL_ERROR, format!("internal error: {e}"), None)
+}
+
+/// The RPC error of a mempool rejection: a Cairn code, the message, and
+/// `data.reason` = [`RejectReason::kind`].
+#[must_use]
+pub fn reject_error(reason: &RejectReason) -> ErrorObjectOwned {
+    let code = match reason {
+        RejectReason::Oversized { .. } => ErrorCode::TransactionTooLarge,
+        RejectReason::Malformed(_) | RejectReason::CostOverflow { .. } => {
+            ErrorCode::InvalidTransaction
+        }
+        RejectReason::WrongChainId { .. } => ErrorCode::WrongChainId,
+        RejectReason::GasPriceTooLow { .. } => ErrorCode::GasPriceTooLow,
+        RejectReason::GasLimitTooHigh { .. } | RejectReason::GasLimitTooLow { .. } => {
+            ErrorCode::GasLimitInvalid
+        }
+        RejectReason::AlreadyKnown(_) => ErrorCode::AlreadyKnown,
+        RejectReason::BadSignature => ErrorCode::InvalidSignature,
+        RejectReason::NonceTooLow { .. } => ErrorCode::NonceTooLow,
+        RejectReason::NonceTooHigh { .. } => ErrorCode::NonceTooHigh,
+        RejectReason::ReplacementUnderpriced { .. } => ErrorCode::ReplacementUnderpriced,
+        RejectReason::InsufficientBalance { .. } => ErrorCode::InsufficientFunds,
+        RejectReason::SenderFull { .. } => ErrorCode::SenderFull,
+        RejectReason::TooManyFuture { .. } => ErrorCode::TooManyFuture,
+        RejectReason::PoolFull { .. } => ErrorCode::PoolFull,
+        _ => ErrorCode::InvalidTransaction,
+    };
+    code.error_with_data(
+        reason.to_string(),
+        serde_json::json!({ "reason": reason.kind() }),
+    )
+}
+
+impl RpcNode {
+    fn resolve(&self, block: BlockId) -> RpcResult<Block> {
+        let found = match block {
+            BlockId::Latest | BlockId::Finalized => self.chain.block(self.chain.head().height),
+            BlockId::Height(h) => self.chain.block(h),
+            BlockId::Hash(h) => self.chain.block_by_hash(&h),
+        }
+        .map_err(|e| internal(&e))?;
+        found.ok_or_else(|| ErrorCode::UnknownBlock.error(format!("unknown block {block}")))
+    }
+
+    fn receipt_info(&self, hash: &Hash) -> RpcResult<Option<ReceiptInfo>> {
+        let Some((loc, receipt)) = self.chain.receipt(hash).map_err(|e| internal(&e))? else {
+            return Ok(None);
+        };
+        let block = self
+            .chain
+            .block(loc.height)
+            .map_err(|e| internal(&e))?
+            .ok_or_else(|| internal(&format!("block {} of a receipt is missing", loc.height)))?;
+        let index = loc.index as usize;
+        let tx = block
+            .txs
+            .get(index)
+            .ok_or_else(|| internal(&format!("block {} has no transaction {index}", loc.height)))?;
+        // Events before this transaction's in the same block give its first log index.
+        let mut log_index = 0u32;
+        for i in 0..index {
+            let i = u32::try_from(i).unwrap_or(u32::MAX);
+            if let Some(r) = cairn_chain::ChainStore::receipt_at(
+                self.chain.store(),
+                cairn_chain::TxLocation {
+                    height: loc.height,
+                    index: i,
+                },
+            )
+            .map_err(|e| internal(&e))?
+            {
+                log_index += u32::try_from(r.events.len()).unwrap_or(u32::MAX);
+            }
+        }
+        Ok(Some(receipt_info(
+            &block, tx, loc.index, receipt, log_index,
+        )))
+    }
+}
+
+fn location(block: &Block, index: u32) -> TxLocation {
+    TxLocation {
+        block_height: block.header.height,
+        block_hash: block.hash(),
+        index,
+    }
+}
+
+fn receipt_info(
+    block: &Block,
+    tx: &SignedTransaction,
+    index: u32,
+    receipt: cairn_primitives::Receipt,
+    first_log_index: u32,
+) -> ReceiptInfo {
+    let from = tx.sender();
+    let tx_hash = tx.tx_hash();
+    let (to, contract_address) = match &tx.tx.kind {
+        TxKind::Transfer(t) => (Some(t.to), None),
+        TxKind::Call(call) => (Some(call.to), None),
+        TxKind::Deploy(deploy) => {
+            let address = match deploy.salt {
+                Some(salt) => Address::for_create2(
+                    &from,
+                    &salt,
+                    &cairn_primitives::Hash(cairn_primitives::keccak256(&deploy.code)),
+                ),
+                None => Address::for_create(&from, tx.tx.nonce),
+            };
+            (
+                None,
+                (receipt.status == ReceiptStatus::Success).then_some(address),
+            )
+        }
+    };
+    let events = receipt
+        .events
+        .into_iter()
+        .zip(first_log_index..)
+        .map(|(event, log_index)| EventLog {
+            event: EventFields::from(event),
+            tx_hash,
+            block_height: block.header.height,
+            log_index,
+        })
+        .collect();
+    ReceiptInfo {
+        tx_hash,
+        from,
+        to,
+        contract_address,
+        status: receipt.status,
+        gas_used: receipt.gas_used,
+        return_data: receipt.return_data,
+        events,
+        error: receipt.error,
+        location: location(block, index),
+    }
+}
+
+#[async_trait]
+impl CairnApiServer for RpcNode {
+    async fn chain_id(&self) -> RpcResult<u64> {
+        Ok(self.chain.genesis().chain_id)
+    }
+
+    async fn chain_head(&self) -> RpcResult<Head> {
+        let head = self.chain.head();
+        Ok(Head {
+            height: head.height,
+            hash: head.hash,
+            timestamp: head.timestamp,
+        })
+    }
+
+    async fn chain_get_block(
+        &self,
+        block: BlockId,
+        full_txs: Option<bool>,
+    ) -> RpcResult<Option<BlockInfo>> {
+        let found = match self.resolve(block) {
+            Ok(b) => b,
+            Err(e) if e.code() == ErrorCode::UnknownBlock.code() => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let transactions = if full_txs.unwrap_or(false) {
+            BlockTransactions::Full(found.txs.clone())
+        } else {
+            BlockTransactions::Hashes(found.txs.iter().map(SignedTransaction::tx_hash).collect())
+        };
+        Ok(Some(BlockInfo {
+            hash: found.hash(),
+            header: found.header,
+            transactions,
+        }))
+    }
+
+    async fn chain_get_transaction(&self, hash: Hash) -> RpcResult<Option<TxInfo>> {
+        let Some((loc, _)) = self.chain.receipt(&hash).map_err(|e| internal(&e))? else {
+            return Ok(None);
+        };
+        let Some(block) = self.chain.block(loc.height).map_err(|e| internal(&e))? else {
+            return Ok(None);
+        };
+        Ok(block.txs.get(loc.index as usize).map(|tx| TxInfo {
+            hash,
+            from: tx.sender(),
+            transaction: tx.clone(),
+            location: location(&block, loc.index),
+        }))
+    }
+
+    async fn chain_get_receipt(&self, hash: Hash) -> RpcResult<Option<ReceiptInfo>> {
+        self.receipt_info(&hash)
+    }
+
+    async fn state_get_account(
+        &self,
+        address: Address,
+        block: Option<BlockId>,
+    ) -> RpcResult<AccountInfo> {
+        let account = match block.unwrap_or_default() {
+            BlockId::Latest | BlockId::Finalized => {
+                self.chain.account(&address).map_err(|e| internal(&e))?
+            }
+            other => {
+                let height = self.resolve(other)?.header.height;
+                let view = self.chain.state().at(height).map_err(|e| {
+                    ErrorCode::PrunedState.error(format!("state at block {height}: {e}"))
+                })?;
+                view.account(&address).map_err(|e| internal(&e))?
+            }
+        };
+        let account = account.unwrap_or_default();
+        Ok(AccountInfo {
+            address,
+            balance: account.balance,
+            nonce: account.nonce,
+            code_hash: account.code_hash,
+        })
+    }
+
+    async fn tx_send(&self, raw: Bytes) -> RpcResult<Hash> {
+        let chain = Arc::clone(&self.chain);
+        // Admission verifies a signature: keep it off the async workers.
+        tokio::task::spawn_blocking(move || chain.submit(raw.0))
+            .await
+            .map_err(|e| internal(&e))?
+            .map_err(|r| reject_error(&r))
+    }
+
+    async fn tx_send_and_wait(
+        &self,
+        raw: Bytes,
+        timeout_ms: Option<u64>,
+    ) -> RpcResult<ReceiptInfo> {
+        let mut heads = self.chain.subscribe_head();
+        let hash = self.tx_send(raw).await?;
+        let wait = Duration::from_millis(timeout_ms.unwrap_or(DEFAULT_WAIT_MS).min(MAX_WAIT_MS));
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            if let Some(r) = self.receipt_info(&hash)? {
+                return Ok(r);
+            }
+            match tokio::time::timeout_at(deadline, heads.changed()).await {
+                Ok(Ok(())) => {}
+                Ok(Err(_)) => return Err(internal(&"the node is shutting down")),
+                Err(_) => {
+                    return Err(ErrorCode::Timeout.error_with_data(
+                        format!("no receipt for {hash} within {} ms", wait.as_millis()),
+                        serde_json::json!({ "tx_hash": hash }),
+                    ));
+                }
+            }
+        }
+    }
+
+    async fn node_health(&self) -> RpcResult<NodeHealth> {
+        let head = self.chain.head().height;
+        Ok(NodeHealth {
+            healthy: true,
+            head,
+            finalized: head,
+            syncing: false,
+        })
+    }
+}
+
+/// Maps a node error for callers outside this crate (the CLI's logs).
+#[must_use]
+pub fn describe(e: &NodeError) -> String {
+    e.to_string()
+}
