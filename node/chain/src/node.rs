@@ -28,7 +28,7 @@ use cairn_primitives::{
     Address, Block, BlockHeader, Hash, Height, Nonce, Receipt, SignedTransaction,
 };
 use cairn_state::{Account, State, StateConfig, StateError, StateReader};
-use cairn_storage::{RocksStore, StorageError, WriteBatch};
+use cairn_storage::{MemStore, RocksStore, StorageError, WriteBatch};
 use cairn_vm::{Vm, VmConfig};
 use tokio::sync::{Notify, watch};
 
@@ -154,38 +154,46 @@ impl Chain {
         let store = RocksStore::open(data_dir.join(DB_DIR))?;
         let state = State::open(store, StateConfig::default())?;
         let genesis_changes = genesis.state_changes().map_err(GenesisFileError::from)?;
-        let genesis_block = match state.latest_version() {
+        // The genesis root, computed on an empty in-memory state: what block 0 must hold.
+        let genesis_root = {
+            let scratch = State::open(
+                MemStore::new(),
+                StateConfig {
+                    background_pruning: false,
+                    sync_commits: false,
+                    ..StateConfig::default()
+                },
+            )?;
+            cairn_executor::root_after(&scratch, &genesis_changes)?
+        };
+        let genesis_block = genesis.block(genesis_root);
+        match state.latest_version() {
             None => {
-                let root = cairn_executor::root_after(&state, &genesis_changes)?;
-                let block = genesis.block(root);
                 let mut batch = WriteBatch::new();
-                ChainStore::write_block(&mut batch, &block, &[])?;
+                ChainStore::write_block(&mut batch, &genesis_block, &[])?;
                 let committed = state.commit_with(&genesis_changes, batch)?;
-                if committed.root != root {
+                if committed.root != genesis_root {
                     return Err(NodeError::Inconsistent(format!(
-                        "genesis root {} differs from its dry run {root}",
+                        "genesis root {} differs from its dry run {genesis_root}",
                         committed.root
                     )));
                 }
-                block
             }
             Some(_) => {
                 let stored = ChainStore::block(state.store(), 0)?.ok_or_else(|| {
                     NodeError::Inconsistent("database has state but no genesis block".into())
                 })?;
-                let expected = genesis.block(stored.header.state_root);
-                let root = state.at(0).map(|v| v.root()).ok();
-                if stored != expected || root.is_some_and(|r| r != stored.header.state_root) {
+                if stored != genesis_block {
                     return Err(NodeError::Inconsistent(format!(
-                        "{} holds another chain (genesis block {}); use a new data dir or the \
-                         genesis file it was created with",
+                        "{} holds another chain (genesis block {}, this genesis file gives {}); \
+                         use a new data dir or the genesis file it was created with",
                         data_dir.display(),
-                        stored.hash()
+                        stored.hash(),
+                        genesis_block.hash()
                     )));
                 }
-                stored
             }
-        };
+        }
         let head_height = ChainStore::head(state.store())?.unwrap_or(0);
         if state.latest_version() != Some(head_height) {
             return Err(NodeError::Inconsistent(format!(

@@ -29,8 +29,9 @@ use jsonrpsee::types::ErrorObjectOwned;
 /// The default RPC port.
 pub const DEFAULT_RPC_PORT: u16 = 8545;
 
-/// Largest request body: a maximal transaction hex-encoded (×2) plus JSON framing.
-pub const MAX_REQUEST_BODY_BYTES: u32 = 2 * (limits::MAX_TX_SIZE as u32) + 64 * 1024;
+/// Largest request body: room for a maximal transaction hex-encoded (×2) plus JSON framing.
+pub const MAX_REQUEST_BODY_BYTES: u32 = 2 * 1024 * 1024;
+const _: () = assert!(MAX_REQUEST_BODY_BYTES as usize >= 2 * limits::MAX_TX_SIZE + 64 * 1024);
 
 /// Largest response body: a full block with its transactions (64 MiB binary) as hex.
 pub const MAX_RESPONSE_BODY_BYTES: u32 = 160 * 1024 * 1024;

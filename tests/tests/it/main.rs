@@ -2,4 +2,5 @@
 //! driven from outside.
 
 mod deps;
+mod node_cli;
 mod node_restart;

@@ -28,7 +28,7 @@ const GAS_PRICE: u64 = 2;
 const PATIENCE: Duration = Duration::from_secs(120);
 
 /// The documented dev-account derivation (docs/architecture.md), recomputed here.
-fn dev_key(i: u32) -> SecretKey {
+pub(crate) fn dev_key(i: u32) -> SecretKey {
     SecretKey::from_bytes(&keccak256_parts(&[
         b"cairn/dev-account/v1",
         &i.to_be_bytes(),
@@ -36,12 +36,12 @@ fn dev_key(i: u32) -> SecretKey {
 }
 
 /// A running `cairn node`, killed when dropped.
-struct Node {
-    child: Child,
-    rpc: HttpClient,
+pub(crate) struct Node {
+    pub(crate) child: Child,
+    pub(crate) rpc: HttpClient,
     lines: mpsc::Receiver<String>,
     /// The node's "chain opened" log line (height and state root it reopened at).
-    opened: String,
+    pub(crate) opened: String,
 }
 
 impl Drop for Node {
@@ -52,10 +52,19 @@ impl Drop for Node {
 }
 
 fn start_node(dir: &Path) -> Node {
-    let mut child = Command::new(cairn_bin())
-        .args(["node", "--data-dir"])
-        .arg(dir)
-        .args(["--rpc-addr", "127.0.0.1:0", "--heartbeat", "500ms"])
+    let mut cmd = Command::new(cairn_bin());
+    cmd.args(["node", "--data-dir"]).arg(dir).args([
+        "--rpc-addr",
+        "127.0.0.1:0",
+        "--heartbeat",
+        "500ms",
+    ]);
+    spawn(cmd)
+}
+
+/// Spawns a `cairn` command that runs a node and waits until its RPC server answers.
+pub(crate) fn spawn(mut cmd: Command) -> Node {
+    let mut child = cmd
         .env("CAIRN_LOG", "info")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -101,8 +110,8 @@ fn start_node(dir: &Path) -> Node {
 }
 
 impl Node {
-    /// Waits for an output line containing `needle` (also returns log lines seen before).
-    fn wait_line(&mut self, needle: &str) -> String {
+    /// Waits for an output line containing `needle` (skipping the lines before it).
+    pub(crate) fn wait_line(&mut self, needle: &str) -> String {
         let deadline = Instant::now() + PATIENCE;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
@@ -133,7 +142,7 @@ fn plain(line: &str) -> String {
     out
 }
 
-fn field(line: &str, name: &str) -> String {
+pub(crate) fn field(line: &str, name: &str) -> String {
     let key = format!("{name}=");
     plain(line)
         .split_whitespace()
@@ -232,10 +241,10 @@ fn node_survives_sigkill_and_keeps_every_receipt_it_returned() {
                 // A client polling for receipts while it keeps sending.
                 for (_, t) in &txs[..=i] {
                     let h = t.tx_hash();
-                    if !seen.contains_key(&h) {
-                        if let Some(r) = receipt(&node.rpc, h).await {
-                            seen.insert(h, r);
-                        }
+                    if let std::collections::btree_map::Entry::Vacant(slot) = seen.entry(h)
+                        && let Some(r) = receipt(&node.rpc, h).await
+                    {
+                        slot.insert(r);
                     }
                 }
             }

@@ -1,0 +1,149 @@
+//! `cairn node` and `cairn devnet` as a user runs them: graceful stop on SIGTERM/SIGINT,
+//! restart at the same head, the devnet banner, and clear errors for a missing data dir.
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use cairn_rpc_api::CairnApiClient;
+use cairn_tests::cairn_bin;
+
+use crate::node_restart::{Node, dev_key, field, spawn};
+
+fn signal(node: &Node, sig: &str) {
+    let status = Command::new("kill")
+        .args([sig, &node.child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+}
+
+/// Waits (bounded) for the process to exit and returns whether it exited with success.
+fn exits_cleanly(node: &mut Node) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Some(status) = node.child.try_wait().expect("try_wait") {
+            return status.success();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the node did not stop within 30 s"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+#[test]
+fn node_stops_on_sigterm_and_restarts_at_the_same_head() {
+    let dir = tempfile::tempdir().expect("dir");
+    let data = dir.path().join("n");
+    let ok = Command::new(cairn_bin())
+        .args(["init", "--data-dir"])
+        .arg(&data)
+        .status()
+        .expect("init");
+    assert!(ok.success());
+    let rt = runtime();
+    let node_cmd = || {
+        let mut cmd = Command::new(cairn_bin());
+        cmd.args(["node", "--data-dir"]).arg(&data).args([
+            "--rpc-addr",
+            "127.0.0.1:0",
+            "--heartbeat",
+            "100ms",
+        ]);
+        cmd
+    };
+    let mut node = spawn(node_cmd());
+    let head = rt.block_on(async {
+        loop {
+            let head = node.rpc.chain_head().await.expect("chain_head");
+            if head.height >= 3 {
+                break head;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    });
+    signal(&node, "-TERM");
+    assert!(
+        exits_cleanly(&mut node),
+        "SIGTERM must stop the node with success"
+    );
+    let stopped = node.wait_line("stopped");
+    drop(node);
+    let node = spawn(node_cmd());
+    let stopped_at: u64 = field(&stopped, "height").parse().expect("height");
+    let opened_at: u64 = field(&node.opened, "height").parse().expect("height");
+    assert!(stopped_at >= head.height);
+    assert_eq!(
+        opened_at, stopped_at,
+        "a clean restart continues at the head it stopped at"
+    );
+    assert_eq!(
+        field(&stopped, "hash"),
+        field(&node.opened, "hash"),
+        "same head block"
+    );
+}
+
+#[test]
+fn node_on_an_uninitialised_dir_says_what_to_do() {
+    let dir = tempfile::tempdir().expect("dir");
+    let out = Command::new(cairn_bin())
+        .args(["node", "--data-dir"])
+        .arg(dir.path().join("missing"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("cairn init"), "{err}");
+    assert_eq!(
+        err.lines().filter(|l| l.starts_with("error:")).count(),
+        1,
+        "{err}"
+    );
+}
+
+#[test]
+fn devnet_prints_its_accounts_serves_rpc_and_stops_on_ctrl_c() {
+    let dir = tempfile::tempdir().expect("dir");
+    let data = dir.path().join("devnet");
+    let mut cmd = Command::new(cairn_bin());
+    cmd.args(["devnet", "--data-dir"]).arg(&data).args([
+        "--rpc-addr",
+        "127.0.0.1:0",
+        "--accounts",
+        "3",
+        "--chain-id",
+        "4242",
+    ]);
+    let mut node = spawn(cmd);
+    let first = dev_key(0).address().to_string();
+    let line = node.wait_line(&first);
+    assert!(line.contains("balance"), "{line}");
+    let secret = node.wait_line("secret key");
+    assert!(secret.contains(&cairn_primitives::to_hex(&dev_key(0).to_bytes())));
+    let rt = runtime();
+    assert_eq!(rt.block_on(node.rpc.chain_id()).expect("chain_id"), 4242);
+    let account = rt
+        .block_on(node.rpc.state_get_account(dev_key(2).address(), None))
+        .expect("state_getAccount");
+    assert!(!account.balance.is_zero(), "dev accounts are prefunded");
+    signal(&node, "-INT");
+    assert!(
+        exits_cleanly(&mut node),
+        "Ctrl-C must stop the devnet with success"
+    );
+    assert!(
+        data.join("genesis.json").exists(),
+        "a named data dir is kept"
+    );
+}
