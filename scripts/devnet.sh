@@ -10,10 +10,4 @@ cargo build --locked -p cairn-cli --bin cairn
 target_dir=$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
 bin="$target_dir/debug/cairn"
 
-if "$bin" devnet --help >/dev/null 2>&1; then
-    exec "$bin" devnet "$@"
-else
-    # The devnet subcommand arrives with the devnet issue; until then show what exists.
-    "$bin" --version
-    exec "$bin" --help
-fi
+exec "$bin" devnet "$@"

@@ -4,3 +4,4 @@
 mod deps;
 mod node_cli;
 mod node_restart;
+mod rpc_doc;
