@@ -27,7 +27,8 @@ use std::time::{Duration, Instant};
 use cairn_primitives::{Address, Canonical, Hash, keccak256, limits::MAX_CODE_SIZE};
 use cairn_storage::{Column, Direction, KeyRange, KvRead, KvStore, LruCache, WriteBatch};
 use cairn_trie::{
-    DEFAULT_NODE_CACHE, KeyHash, NodeKey, Proof, RootRef, Trie, TrieError, UpdateStats, Version,
+    DEFAULT_NODE_CACHE, KeyHash, NodeKey, Proof, RootRef, Trie, TrieError, TrieUpdate, UpdateStats,
+    ValueHash, Version,
 };
 
 use crate::keys::{check_storage_value, decode_account};
@@ -100,8 +101,11 @@ pub struct CommitTimings {
     pub root: Duration,
     /// Building the write batch.
     pub batch: Duration,
-    /// `KvStore::write` (with fsync when configured).
+    /// `KvStore::write` (with fsync when configured); for large blocks the node cache is
+    /// updated on a second thread during it.
     pub write: Duration,
+    /// Publishing after the write: node and account caches, head, pruner signal.
+    pub publish: Duration,
     /// The whole commit.
     pub total: Duration,
 }
@@ -208,6 +212,66 @@ fn decode_log(bytes: &[u8]) -> Result<Log> {
         keys.push(k);
     }
     Ok((nodes, keys))
+}
+
+/// One state write ready for the batch: flat key and encoded value (`None` = delete).
+type FlatWrite = (KeyHash, Option<Vec<u8>>);
+/// One trie change: key hash and value hash (`None` = delete).
+type TrieChange = (KeyHash, Option<ValueHash>);
+/// A contract storage write borrowed from [`StateChanges::storage`].
+type StorageWrite<'a> = (&'a (Address, Vec<u8>), &'a Option<Vec<u8>>);
+/// What [`prepare`] produces: the flat writes and the trie changes, in the same order.
+type Prepared = (Vec<FlatWrite>, Vec<TrieChange>);
+
+/// Below this many writes [`prepare`] runs on the committing thread.
+const PARALLEL_PREPARE: usize = 2048;
+
+/// Encodes and hashes every write of `changes` (key hash, value bytes, value hash), on up to
+/// `threads` threads for large blocks. Output order is the input order (accounts, then
+/// storage) whatever the thread count, and the first invalid write (in that order) is the
+/// error reported.
+fn prepare(changes: &StateChanges, threads: usize) -> Result<Prepared> {
+    let accounts: Vec<_> = changes.accounts.iter().collect();
+    let storage: Vec<_> = changes.storage.iter().collect();
+    let one_account = |(addr, acct): &(&Address, &Option<Account>)| -> FlatWrite {
+        (account_key(addr), acct.as_ref().map(Canonical::encode))
+    };
+    let one_storage = |((addr, key), value): &StorageWrite<'_>| -> Result<FlatWrite> {
+        if let Some(v) = value {
+            check_storage_value(v)?;
+        }
+        Ok((storage_key(addr, key)?, (*value).clone()))
+    };
+    let hashed = |w: &FlatWrite| (w.0, w.1.as_deref().map(keccak256));
+    let run =
+        |acc: &[(&Address, &Option<Account>)], sto: &[StorageWrite<'_>]| -> Result<Prepared> {
+            let mut flat = Vec::with_capacity(acc.len() + sto.len());
+            flat.extend(acc.iter().map(one_account));
+            for s in sto {
+                flat.push(one_storage(s)?);
+            }
+            let hashes = flat.iter().map(hashed).collect();
+            Ok((flat, hashes))
+        };
+    let n = accounts.len() + storage.len();
+    if threads < 2 || n < PARALLEL_PREPARE {
+        return run(&accounts, &storage);
+    }
+    // Two contiguous halves of (accounts ++ storage).
+    let half = n / 2;
+    let (a1, a2) = accounts.split_at(half.min(accounts.len()));
+    let (s1, s2) = storage.split_at(half.saturating_sub(accounts.len()).min(storage.len()));
+    let (first, second) = std::thread::scope(|s| {
+        let h = s.spawn(|| run(a2, s2));
+        let first = run(a1, s1);
+        let second = h.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+        (first, second)
+    });
+    let (mut flat, mut hashes) = first?;
+    let (flat2, hashes2) = second?;
+    flat.extend(flat2);
+    hashes.extend(hashes2);
+    Ok((flat, hashes))
 }
 
 impl<S: KvStore + 'static> State<S> {
@@ -370,26 +434,13 @@ impl<S: KvStore + 'static> State<S> {
             }
         }
         let n = changes.len();
-        let mut flat: Vec<(KeyHash, Option<Vec<u8>>)> = Vec::with_capacity(n);
-        for (addr, acct) in &changes.accounts {
-            flat.push((account_key(addr), acct.as_ref().map(Canonical::encode)));
-        }
-        for ((addr, key), value) in &changes.storage {
-            if let Some(v) = value {
-                check_storage_value(v)?;
-            }
-            flat.push((storage_key(addr, key)?, value.clone()));
-        }
-        let trie_changes: Vec<_> = flat
-            .iter()
-            .map(|(k, v)| (*k, v.as_deref().map(keccak256)))
-            .collect();
+        let (flat, trie_changes) = prepare(changes, self.inner.config.hash_threads)?;
         let t1 = Instant::now();
         let update = self.inner.trie.update(&head.root, version, trie_changes)?;
         let t2 = Instant::now();
 
         let mut batch = WriteBatch::with_capacity(update.nodes.len() + 2 * n + 4 + extra.len());
-        update.write_nodes(&mut batch);
+        update.write_nodes_with(&mut batch, self.inner.config.hash_threads);
         let mut keys = Vec::with_capacity(n);
         for (k, v) in flat {
             keys.push(k);
@@ -423,15 +474,42 @@ impl<S: KvStore + 'static> State<S> {
         batch.extend(extra);
         let batch_len = batch.len();
         let t3 = Instant::now();
-        self.inner
-            .store
-            .write(batch, self.inner.config.sync_commits)?;
+        let stats = update.stats;
+        let root = update.root;
+        let trie = &self.inner.trie;
+        let sync = self.inner.config.sync_commits;
+        if self.inner.config.hash_threads > 1 && update.nodes.len() >= PARALLEL_PREPARE {
+            // The node cache is updated on a second thread while RocksDB writes (mostly
+            // waiting on the fsync). That is safe before the write is durable: node keys
+            // carry the version, and nothing reads version `version` before the head is
+            // published below; the stale nodes stay in the store for older versions. If the
+            // write fails, the new keys are dropped again, because a retry of this version
+            // may build different nodes under the same keys.
+            let new_keys: Vec<NodeKey> = update.nodes.iter().map(|(k, _)| *k).collect();
+            let TrieUpdate { nodes, stale, .. } = update;
+            let written = std::thread::scope(|s| {
+                let publisher = s.spawn(move || {
+                    trie.forget_nodes(&stale);
+                    trie.cache_nodes(nodes);
+                });
+                let written = self.inner.store.write(batch, sync);
+                publisher
+                    .join()
+                    .unwrap_or_else(|p| std::panic::resume_unwind(p));
+                written
+            });
+            if let Err(e) = written {
+                trie.forget_nodes(&new_keys);
+                return Err(e.into());
+            }
+        } else {
+            self.inner.store.write(batch, sync)?;
+            trie.forget_nodes(&update.stale);
+            trie.cache_nodes(update.nodes);
+        }
         let t4 = Instant::now();
 
         // Durable: publish.
-        let stats = update.stats;
-        let root = update.root;
-        self.inner.trie.cache_nodes(update.nodes);
         {
             let mut cache = lock(&self.inner.cache);
             cache.generation += 1;
@@ -458,6 +536,7 @@ impl<S: KvStore + 'static> State<S> {
                 root: t2 - t1,
                 batch: t3 - t2,
                 write: t4 - t3,
+                publish: t4.elapsed(),
                 total: t0.elapsed(),
             },
         })

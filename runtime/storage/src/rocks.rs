@@ -358,11 +358,31 @@ impl KvStore for RocksStore {
     type Snapshot<'a> = RocksSnapshot<'a>;
 
     fn write(&self, batch: WriteBatch, sync: bool) -> Result<()> {
-        let mut wb = rocksdb::WriteBatch::default();
+        // Size RocksDB's batch once (a block's batch is megabytes; growing it by doubling
+        // copies it several times) and resolve each column family once, not per write.
+        let bytes: usize = batch
+            .ops()
+            .iter()
+            .map(|op| match op {
+                WriteOp::Put { key, value, .. } => key.len() + value.len() + 16,
+                WriteOp::Delete { key, .. } => key.len() + 16,
+            })
+            .sum();
+        let mut wb = rocksdb::WriteBatch::with_capacity_bytes(bytes + 12);
+        let mut cfs: [Option<&ColumnFamily>; Column::ALL.len()] = [None; Column::ALL.len()];
+        let mut cf = |col: Column| -> Result<&ColumnFamily> {
+            let slot = &mut cfs[col.index()];
+            if let Some(h) = slot {
+                return Ok(*h);
+            }
+            let h = self.cf(col)?;
+            *slot = Some(h);
+            Ok(h)
+        };
         for op in batch.ops() {
             match op {
-                WriteOp::Put { col, key, value } => wb.put_cf(self.cf(*col)?, key, value),
-                WriteOp::Delete { col, key } => wb.delete_cf(self.cf(*col)?, key),
+                WriteOp::Put { col, key, value } => wb.put_cf(cf(*col)?, key, value),
+                WriteOp::Delete { col, key } => wb.delete_cf(cf(*col)?, key),
             }
         }
         let mut wo = WriteOptions::default();

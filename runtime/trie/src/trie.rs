@@ -1,6 +1,5 @@
 //! [`Trie`]: reads, batched updates and proofs over a [`KvRead`] store.
 
-use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use cairn_primitives::to_hex;
@@ -76,6 +75,10 @@ pub struct UpdateStats {
     pub node_bytes_hashed: u64,
     /// Nodes read from the store (cache misses).
     pub nodes_read: u64,
+    /// keccak-f permutations spent on internal nodes: a node of `b` bytes (tag, bitmap,
+    /// child hashes) costs `b / 136 + 1` (136-byte rate, padding included). Lets a
+    /// benchmark price the hashing exactly instead of by the average node size.
+    pub node_keccak_blocks: u64,
 }
 
 impl UpdateStats {
@@ -84,6 +87,7 @@ impl UpdateStats {
         self.leaves_hashed += o.leaves_hashed;
         self.node_bytes_hashed += o.node_bytes_hashed;
         self.nodes_read += o.nodes_read;
+        self.node_keccak_blocks += o.node_keccak_blocks;
     }
 }
 
@@ -113,6 +117,30 @@ impl TrieUpdate {
             batch.put(Column::TrieNodes, k.encode(), n.encode());
         }
     }
+
+    /// As [`TrieUpdate::write_nodes`], encoding on up to 2 threads when there are at least
+    /// [`PARALLEL_THRESHOLD`] nodes. The batch is the same, in the same order.
+    pub fn write_nodes_with(&self, batch: &mut WriteBatch, threads: usize) {
+        if threads < 2 || self.nodes.len() < PARALLEL_THRESHOLD {
+            self.write_nodes(batch);
+            return;
+        }
+        let encode = |nodes: &[(NodeKey, Node)]| -> Vec<(Vec<u8>, Vec<u8>)> {
+            nodes
+                .iter()
+                .map(|(k, n)| (k.encode(), n.encode()))
+                .collect()
+        };
+        let (first, second) = self.nodes.split_at(self.nodes.len() / 2);
+        let (a, b) = std::thread::scope(|s| {
+            let h = s.spawn(|| encode(second));
+            let a = encode(first);
+            (a, h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+        });
+        for (k, v) in a.into_iter().chain(b) {
+            batch.put(Column::TrieNodes, k, v);
+        }
+    }
 }
 
 /// Per-thread accumulator of an update.
@@ -137,7 +165,9 @@ impl Ctx {
     fn store(&mut self, key: &KeyHash, depth: usize, node: Node) -> Child {
         let hash = node.hash();
         self.stats.nodes_hashed += 1;
-        self.stats.node_bytes_hashed += 3 + 32 * node.children.len() as u64;
+        let bytes = 3 + 32 * node.children.len() as u64;
+        self.stats.node_bytes_hashed += bytes;
+        self.stats.node_keccak_blocks += bytes / 136 + 1;
         self.nodes
             .push((NodeKey::new(self.version, key, depth), node));
         Child::Node {
@@ -155,7 +185,10 @@ impl Ctx {
 type Change = (KeyHash, Option<ValueHash>);
 
 /// New contents of touched slots, by nibble.
-type Touched = Vec<(u8, Option<Child>)>;
+/// `touched[n]` is `Some(new content of slot n)` for each touched slot, `None` for the
+/// others. A fixed array on the stack: an update builds one per rewritten node, and a heap
+/// allocation each was a large part of the update's time.
+type Touched = [Option<Option<Child>>; 16];
 
 /// Splits sorted `changes` into runs sharing the nibble at `depth`.
 fn groups(changes: &[Change], depth: usize) -> impl Iterator<Item = (u8, &[Change])> {
@@ -177,8 +210,31 @@ fn groups(changes: &[Change], depth: usize) -> impl Iterator<Item = (u8, &[Chang
 /// write, they return a [`TrieUpdate`].
 pub struct Trie<S> {
     store: S,
-    cache: Mutex<LruCache<NodeKey, Arc<Node>>>,
+    /// The node cache in [`CACHE_SHARDS`] shards: roots, then one per first path nibble.
+    /// An update's threads take disjoint runs of the root's children, so they never
+    /// contend for a shard.
+    cache: Vec<Mutex<LruCache<NodeKey, Arc<Node>>>>,
     parallelism: usize,
+}
+
+/// Shards of the node cache: one for root nodes and one per first nibble of the path.
+const CACHE_SHARDS: usize = 17;
+
+/// Root nodes kept in the cache (recent versions' roots are read by proofs and commits).
+const ROOT_CACHE: usize = 64;
+
+type Shard = Mutex<LruCache<NodeKey, Arc<Node>>>;
+
+fn lock_shard(m: &Shard) -> std::sync::MutexGuard<'_, LruCache<NodeKey, Arc<Node>>> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn shard_index(key: &NodeKey) -> usize {
+    if key.depth == 0 {
+        0
+    } else {
+        1 + usize::from(key.path[0] >> 4)
+    }
 }
 
 impl<S> std::fmt::Debug for Trie<S> {
@@ -195,7 +251,15 @@ impl<S: KvRead + Sync> Trie<S> {
     pub fn new(store: S, cache_nodes: usize) -> Self {
         Self {
             store,
-            cache: Mutex::new(LruCache::new(cache_nodes)),
+            cache: (0..CACHE_SHARDS)
+                .map(|i| {
+                    Mutex::new(LruCache::new(if i == 0 {
+                        ROOT_CACHE.min(cache_nodes)
+                    } else {
+                        cache_nodes.div_ceil(CACHE_SHARDS - 1)
+                    }))
+                })
+                .collect(),
             parallelism: 2,
         }
     }
@@ -212,13 +276,12 @@ impl<S: KvRead + Sync> Trie<S> {
         &self.store
     }
 
+    fn shard(&self, key: &NodeKey) -> std::sync::MutexGuard<'_, LruCache<NodeKey, Arc<Node>>> {
+        lock_shard(&self.cache[shard_index(key)])
+    }
+
     fn load(&self, key: &NodeKey, stats: &mut UpdateStats) -> Result<Arc<Node>> {
-        if let Some(n) = self
-            .cache
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(key)
-        {
+        if let Some(n) = self.shard(key).get(key) {
             return Ok(Arc::clone(n));
         }
         let enc = key.encode();
@@ -228,27 +291,33 @@ impl<S: KvRead + Sync> Trie<S> {
             .ok_or_else(|| TrieError::MissingNode(to_hex(&enc)))?;
         stats.nodes_read += 1;
         let node = Arc::new(Node::decode(&bytes)?);
-        self.cache
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(*key, Arc::clone(&node));
+        self.shard(key).insert(*key, Arc::clone(&node));
         Ok(node)
     }
 
     /// Adds freshly written nodes to the cache (call after the batch holding them is written).
     pub fn cache_nodes(&self, nodes: Vec<(NodeKey, Node)>) {
-        let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut shards: Vec<_> = self.cache.iter().map(lock_shard).collect();
         for (k, n) in nodes {
-            cache.insert(k, Arc::new(n));
+            shards[shard_index(&k)].insert(k, Arc::new(n));
+        }
+    }
+
+    /// Drops `keys` from the node cache. A commit calls it with the nodes its update made
+    /// stale: they stay readable from the store (older versions, proofs), but no longer take
+    /// cache room from the live tree, so a cache larger than the live tree never misses.
+    pub fn forget_nodes(&self, keys: &[NodeKey]) {
+        let mut shards: Vec<_> = self.cache.iter().map(lock_shard).collect();
+        for k in keys {
+            shards[shard_index(k)].remove(k);
         }
     }
 
     /// Empties the node cache (benchmarks measuring cold reads).
     pub fn clear_cache(&self) {
-        self.cache
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clear();
+        for shard in &self.cache {
+            lock_shard(shard).clear();
+        }
     }
 
     /// The value hash stored under `key` in the tree `root`, or `None`.
@@ -334,11 +403,18 @@ impl<S: KvRead + Sync> Trie<S> {
         {
             return Err(TrieError::StaleVersion { version, root: rv });
         }
-        let changes: Vec<Change> = changes
-            .into_iter()
-            .collect::<BTreeMap<_, _>>()
-            .into_iter()
-            .collect();
+        let mut changes: Vec<Change> = changes.into_iter().collect();
+        // Stable sort, then keep the last change of each key: same result as collecting
+        // into a map, without a tree of 10⁴ nodes per block.
+        changes.sort_by_key(|c| c.0);
+        changes.dedup_by(|later, kept| {
+            if later.0 == kept.0 {
+                *kept = *later;
+                true
+            } else {
+                false
+            }
+        });
         let mut ctx = Ctx::new(version);
         if changes.is_empty() {
             return Ok(TrieUpdate {
@@ -403,13 +479,14 @@ impl<S: KvRead + Sync> Trie<S> {
             }
         }
         let version = ctx.version;
-        let outs: Vec<Result<(Ctx, Touched)>> = std::thread::scope(|s| {
+        type Run = Vec<(u8, Option<Child>)>;
+        let outs: Vec<Result<(Ctx, Run)>> = std::thread::scope(|s| {
             let handles: Vec<_> = chunks
                 .iter()
                 .map(|chunk| {
                     s.spawn(move || {
                         let mut c = Ctx::new(version);
-                        let mut res = Vec::with_capacity(chunk.len());
+                        let mut res: Run = Vec::with_capacity(chunk.len());
                         for (n, g) in chunk {
                             let child = self.update_slot(&mut c, old.child(*n).copied(), 1, g)?;
                             res.push((*n, child));
@@ -423,13 +500,15 @@ impl<S: KvRead + Sync> Trie<S> {
                 .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
                 .collect()
         });
-        let mut results = Vec::new();
+        let mut results: Touched = [None; 16];
         for out in outs {
             let (c, res) = out?;
             ctx.nodes.extend(c.nodes);
             ctx.stale.extend(c.stale);
             ctx.stats.add(&c.stats);
-            results.extend(res);
+            for (n, c) in res {
+                results[usize::from(n & 0x0f)] = Some(c);
+            }
         }
         Ok(results)
     }
@@ -442,12 +521,14 @@ impl<S: KvRead + Sync> Trie<S> {
         depth: usize,
         changes: &[Change],
     ) -> Result<Touched> {
-        let mut res = Vec::new();
+        let mut slots: [Option<&Child>; 16] = [None; 16];
+        for (n, c) in &old.children {
+            slots[usize::from(*n & 0x0f)] = Some(c);
+        }
+        let mut res: Touched = [None; 16];
         for (n, g) in groups(changes, depth) {
-            res.push((
-                n,
-                self.update_slot(ctx, old.child(n).copied(), depth + 1, g)?,
-            ));
+            let i = usize::from(n & 0x0f);
+            res[i] = Some(self.update_slot(ctx, slots[i].copied(), depth + 1, g)?);
         }
         Ok(res)
     }
@@ -465,22 +546,40 @@ impl<S: KvRead + Sync> Trie<S> {
         touched: Touched,
         is_root: bool,
     ) -> Option<Child> {
-        let changed = touched.iter().any(|(n, c)| old.child(*n) != c.as_ref());
+        // The old children by nibble: one pass instead of a search per slot.
+        let mut slots: [Option<&Child>; 16] = [None; 16];
+        for (n, c) in &old.children {
+            slots[usize::from(*n & 0x0f)] = Some(c);
+        }
+        let changed = touched
+            .iter()
+            .zip(&slots)
+            .any(|(t, old)| t.as_ref().is_some_and(|new| new.as_ref() != *old));
         if !changed {
             return old_ref.map(|(k, hash)| Child::Node {
                 hash,
                 version: k.version,
             });
         }
-        let mut children: Vec<(u8, Child)> = Vec::with_capacity(16);
-        let mut t = touched.into_iter().peekable();
+        let count = touched
+            .iter()
+            .zip(&slots)
+            .filter(|(t, old)| match t {
+                Some(new) => new.is_some(),
+                None => old.is_some(),
+            })
+            .count();
+        let mut children: Vec<(u8, Child)> = Vec::with_capacity(count);
         for n in 0..16u8 {
-            if t.peek().is_some_and(|(tn, _)| *tn == n) {
-                if let Some((_, Some(c))) = t.next() {
-                    children.push((n, c));
+            let i = usize::from(n);
+            match touched[i] {
+                Some(Some(c)) => children.push((n, c)),
+                Some(None) => {}
+                None => {
+                    if let Some(c) = slots[i] {
+                        children.push((n, *c));
+                    }
                 }
-            } else if let Some(c) = old.child(n) {
-                children.push((n, *c));
             }
         }
         if let Some((k, _)) = old_ref {
@@ -604,11 +703,7 @@ impl<S: KvStore> Trie<S> {
         }
         update.write_nodes(&mut batch);
         self.store.write(batch, false)?;
-        let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
-        for k in &update.stale {
-            cache.remove(k);
-        }
-        drop(cache);
+        self.forget_nodes(&update.stale);
         self.cache_nodes(update.nodes);
         Ok(update.root)
     }
