@@ -17,6 +17,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
@@ -124,6 +125,8 @@ pub struct Chain {
     work: Notify,
     head: watch::Sender<CommittedBlock>,
     data_dir: PathBuf,
+    /// Blocks asked for by `dev_mine` that are not committed yet.
+    mine_requests: AtomicU64,
 }
 
 impl std::fmt::Debug for Chain {
@@ -233,6 +236,7 @@ impl Chain {
             work: Notify::new(),
             head,
             data_dir: data_dir.to_path_buf(),
+            mine_requests: AtomicU64::new(0),
         })
     }
 
@@ -339,14 +343,22 @@ impl Chain {
         out
     }
 
-    /// Resolves once the mempool holds a transaction that could go into the next block.
+    /// Asks for `blocks` more blocks to be produced at once, empty or not (devnet `dev_mine`).
+    pub fn request_blocks(&self, blocks: u64) {
+        self.mine_requests.fetch_add(blocks, Ordering::SeqCst);
+        self.work.notify_one();
+    }
+
+    /// Resolves once the mempool holds a transaction that could go into the next block, or a
+    /// block was asked for with [`Self::request_blocks`].
     pub async fn work_ready(&self) {
         loop {
             let notified = self.work.notified();
-            if !self
-                .mempool
-                .ready_after(u64::MAX, 1, &self.in_flight_nonces())
-                .is_empty()
+            if self.mine_requests.load(Ordering::SeqCst) > 0
+                || !self
+                    .mempool
+                    .ready_after(u64::MAX, 1, &self.in_flight_nonces())
+                    .is_empty()
             {
                 return;
             }
@@ -539,6 +551,9 @@ impl Chain {
             hash,
             timestamp: h.timestamp,
         };
+        let _ = self
+            .mine_requests
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1));
         self.head.send_replace(info);
         lock(&self.pending).retain(|_, e| e.block.header.height > height);
         let senders: BTreeSet<Address> = block.txs.iter().map(SignedTransaction::sender).collect();
@@ -547,7 +562,7 @@ impl Chain {
             &senders,
             &CommittedAccounts(&self.state),
         );
-        if !self.mempool.is_empty() {
+        if !self.mempool.is_empty() || self.mine_requests.load(Ordering::SeqCst) > 0 {
             self.work.notify_one();
         }
         let failed = outcome

@@ -97,7 +97,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Some(Command::Node { data_dir, run }) => {
             node_cmd::init_logs();
-            node_cmd::node(&data_dir, &run, None)?;
+            node_cmd::node(&data_dir, &run, None, Vec::new())?;
         }
         Some(Command::Devnet {
             data_dir,

@@ -217,6 +217,7 @@ pub(crate) fn node(
     data_dir: &Path,
     run: &RunArgs,
     banner: Option<&dyn Fn(SocketAddr)>,
+    dev_keys: Vec<SecretKey>,
 ) -> anyhow::Result<()> {
     let genesis = Genesis::load(&data_dir.join(GENESIS_FILE)).map_err(|e| {
         anyhow::anyhow!(
@@ -273,7 +274,15 @@ pub(crate) fn node(
         partition_prefix: "cairn".into(),
         namespace,
         timeouts: if single {
-            cairn_consensus::Timeouts::devnet()
+            // A lone validator's views must outlast the idle heartbeat plus the block time,
+            // whatever the user picks (`--heartbeat 60s` is a fine devnet).
+            let mut t = cairn_consensus::Timeouts::devnet();
+            let floor = run.heartbeat + run.block_time + Duration::from_secs(5);
+            if t.leader < floor {
+                t.leader = floor;
+                t.certification = floor * 2;
+            }
+            t
         } else {
             cairn_consensus::Timeouts::network()
         },
@@ -291,7 +300,10 @@ pub(crate) fn node(
         .context("starting the async runtime")?;
     let rpc = runtime.block_on(RpcServer::start(
         Arc::clone(&chain),
-        &RpcConfig { addr: run.rpc_addr },
+        &RpcConfig {
+            addr: run.rpc_addr,
+            dev_keys,
+        },
     ))?;
     let rpc_addr = rpc.local_addr();
     let handle = cairn_consensus::start(config, ChainApp::new(Arc::clone(&chain)))
@@ -351,6 +363,7 @@ pub(crate) fn devnet(data_dir: &Path, args: &GenesisArgs, run: &RunArgs) -> anyh
         .filter(|k| genesis.accounts.iter().any(|a| a.address == k.address()))
         .collect();
     let chain_id = genesis.chain_id;
+    let dev_keys = keys.clone();
     let banner = move |rpc: SocketAddr| {
         println!();
         println!("Cairn devnet");
@@ -371,5 +384,5 @@ pub(crate) fn devnet(data_dir: &Path, args: &GenesisArgs, run: &RunArgs) -> anyh
         }
         println!();
     };
-    node(data_dir, run, Some(&banner))
+    node(data_dir, run, Some(&banner), dev_keys)
 }

@@ -14,16 +14,24 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use cairn_chain::{Chain, NodeError};
+use cairn_chain::{Chain, ChainStore, ChainStoreError, EventFilter, MAX_EVENT_QUERY_BLOCKS};
+
 use cairn_mempool::RejectReason;
-use cairn_primitives::{Address, Block, Hash, ReceiptStatus, SignedTransaction, TxKind, limits};
-use cairn_rpc_api::{
-    AccountInfo, BlockId, BlockInfo, BlockTransactions, Bytes, CairnApiServer, ErrorCode,
-    EventFields, EventLog, Head, NodeHealth, ReceiptInfo, TxInfo, TxLocation,
+use cairn_primitives::{
+    Address, Block, Canonical, Hash, ReceiptStatus, SecretKey, SignedTransaction, Transaction,
+    TxKind, limits,
 };
-use cairn_state::StateReader;
-use jsonrpsee::core::{RpcResult, async_trait};
-use jsonrpsee::server::{BatchRequestConfig, Server, ServerConfig, ServerHandle};
+use cairn_rpc_api::{
+    AccountInfo, BlockId, BlockInfo, BlockTransactions, Bytes, CairnApiServer,
+    DEV_DEFAULT_GAS_LIMIT, DevAccount, DevApiServer, DevTransaction, ErrorCode, EventFields,
+    EventLog, EventQuery, Head, NodeHealth, NodeInfo, PendingTx, ReceiptInfo, TxInfo, TxLocation,
+};
+use cairn_state::{StateError, StateReader};
+use jsonrpsee::core::{RpcResult, SubscriptionResult, async_trait};
+use jsonrpsee::server::{
+    BatchRequestConfig, PendingSubscriptionSink, Server, ServerConfig, ServerHandle,
+    SubscriptionMessage,
+};
 use jsonrpsee::types::ErrorObjectOwned;
 
 /// The default RPC port.
@@ -48,20 +56,29 @@ pub const DEFAULT_WAIT_MS: u64 = 30_000;
 /// `tx_sendAndWait`'s longest wait, whatever the caller asks.
 pub const MAX_WAIT_MS: u64 = 300_000;
 
+/// Most blocks `dev_mine` produces in one call.
+pub const MAX_DEV_MINE_BLOCKS: u64 = 1_000;
+
 /// JSON-RPC's standard code for an internal error.
 const INTERNAL_ERROR: i32 = -32603;
+
+/// JSON-RPC's standard code for invalid params.
+const INVALID_PARAMS: i32 = -32602;
 
 /// Where and how the server listens.
 #[derive(Clone, Debug)]
 pub struct RpcConfig {
     /// Address to bind (loopback by default).
     pub addr: SocketAddr,
+    /// Devnet: the dev accounts' keys; non-empty turns the `dev_*` methods on.
+    pub dev_keys: Vec<SecretKey>,
 }
 
 impl Default for RpcConfig {
     fn default() -> Self {
         Self {
             addr: SocketAddr::from(([127, 0, 0, 1], DEFAULT_RPC_PORT)),
+            dev_keys: Vec::new(),
         }
     }
 }
@@ -105,7 +122,24 @@ impl RpcServer {
             .await
             .map_err(err)?;
         let addr = server.local_addr().map_err(err)?;
-        let handle = server.start(RpcNode { chain }.into_rpc());
+        let dev = !config.dev_keys.is_empty();
+        let mut module = RpcNode {
+            chain: Arc::clone(&chain),
+            dev,
+        }
+        .into_rpc();
+        if dev {
+            module
+                .merge(
+                    DevNode {
+                        chain,
+                        keys: config.dev_keys.clone(),
+                    }
+                    .into_rpc(),
+                )
+                .map_err(|e| err(std::io::Error::other(e.to_string())))?;
+        }
+        let handle = server.start(module);
         Ok(Self { handle, addr })
     }
 
@@ -125,6 +159,17 @@ impl RpcServer {
 /// The `CairnApi` implementation.
 struct RpcNode {
     chain: Arc<Chain>,
+    dev: bool,
+}
+
+/// The `DevApi` implementation (devnet only).
+struct DevNode {
+    chain: Arc<Chain>,
+    keys: Vec<SecretKey>,
+}
+
+fn invalid_params(message: String) -> ErrorObjectOwned {
+    ErrorObjectOwned::owned::<()>(INVALID_PARAMS, message, None)
 }
 
 fn internal(e: &impl std::fmt::Display) -> ErrorObjectOwned {
@@ -164,6 +209,24 @@ pub fn reject_error(reason: &RejectReason) -> ErrorObjectOwned {
 }
 
 impl RpcNode {
+    /// Runs `f` on the state after `block` (latest by default).
+    fn read_state<T>(
+        &self,
+        block: Option<BlockId>,
+        f: impl FnOnce(&dyn StateReader) -> Result<T, StateError>,
+    ) -> RpcResult<T> {
+        match block.unwrap_or_default() {
+            BlockId::Latest | BlockId::Finalized => f(self.chain.state()).map_err(|e| internal(&e)),
+            other => {
+                let height = self.resolve(other)?.header.height;
+                let view = self.chain.state().at(height).map_err(|e| {
+                    ErrorCode::PrunedState.error(format!("state at block {height}: {e}"))
+                })?;
+                f(&view).map_err(|e| internal(&e))
+            }
+        }
+    }
+
     fn resolve(&self, block: BlockId) -> RpcResult<Block> {
         let found = match block {
             BlockId::Latest | BlockId::Finalized => self.chain.block(self.chain.head().height),
@@ -331,18 +394,7 @@ impl CairnApiServer for RpcNode {
         address: Address,
         block: Option<BlockId>,
     ) -> RpcResult<AccountInfo> {
-        let account = match block.unwrap_or_default() {
-            BlockId::Latest | BlockId::Finalized => {
-                self.chain.account(&address).map_err(|e| internal(&e))?
-            }
-            other => {
-                let height = self.resolve(other)?.header.height;
-                let view = self.chain.state().at(height).map_err(|e| {
-                    ErrorCode::PrunedState.error(format!("state at block {height}: {e}"))
-                })?;
-                view.account(&address).map_err(|e| internal(&e))?
-            }
-        };
+        let account = self.read_state(block, |r| r.account(&address))?;
         let account = account.unwrap_or_default();
         Ok(AccountInfo {
             address,
@@ -387,6 +439,128 @@ impl CairnApiServer for RpcNode {
         }
     }
 
+    async fn node_info(&self) -> RpcResult<NodeInfo> {
+        let g = self.chain.genesis();
+        let head = self.chain.head().height;
+        Ok(NodeInfo {
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            chain_id: g.chain_id,
+            validators: g
+                .validators
+                .iter()
+                .map(|v| Bytes(v.public_key.to_vec()))
+                .collect(),
+            peers: 0,
+            head,
+            finalized: head,
+            syncing: false,
+            dev: self.dev,
+            block_gas_limit: g.block_gas_limit,
+            min_gas_price: g.min_gas_price,
+        })
+    }
+
+    async fn state_get_storage(
+        &self,
+        contract: Address,
+        key: Bytes,
+        block: Option<BlockId>,
+    ) -> RpcResult<Option<Bytes>> {
+        if key.0.len() > cairn_state::MAX_STORAGE_KEY_SIZE {
+            return Err(invalid_params(format!(
+                "key of {} bytes is over the limit of {}",
+                key.0.len(),
+                cairn_state::MAX_STORAGE_KEY_SIZE
+            )));
+        }
+        Ok(self
+            .read_state(block, |r| r.storage(&contract, &key.0))?
+            .map(Bytes))
+    }
+
+    async fn state_get_code(
+        &self,
+        address: Address,
+        block: Option<BlockId>,
+    ) -> RpcResult<Option<Bytes>> {
+        let code = self.read_state(block, |r| match r.account(&address)? {
+            Some(cairn_state::Account {
+                code_hash: Some(h), ..
+            }) => r.code(&h),
+            _ => Ok(None),
+        })?;
+        Ok(code.map(Bytes))
+    }
+
+    async fn events_get(&self, filter: EventQuery) -> RpcResult<Vec<EventLog>> {
+        let head = self.chain.head().height;
+        let to = filter.to_block.unwrap_or(head);
+        let from = filter
+            .from_block
+            .unwrap_or_else(|| to.saturating_sub(MAX_EVENT_QUERY_BLOCKS - 1));
+        let query = EventFilter {
+            from,
+            to,
+            contract: filter.contract,
+            topic0: filter.topic,
+        };
+        let found = ChainStore::events(self.chain.store(), &query).map_err(|e| match e {
+            ChainStoreError::RangeTooLarge { .. } => ErrorCode::RangeTooLarge.error_with_data(
+                e.to_string(),
+                serde_json::json!({ "max_blocks": MAX_EVENT_QUERY_BLOCKS }),
+            ),
+            ChainStoreError::EmptyRange { .. } => invalid_params(e.to_string()),
+            other => internal(&other),
+        })?;
+        Ok(found
+            .into_iter()
+            .map(|e| EventLog {
+                event: EventFields::from(e.event),
+                tx_hash: e.tx_hash,
+                block_height: e.height,
+                log_index: e.log_index,
+            })
+            .collect())
+    }
+
+    async fn tx_pending(&self, address: Option<Address>) -> RpcResult<Vec<PendingTx>> {
+        Ok(self
+            .chain
+            .mempool()
+            .pending(address.as_ref())
+            .into_iter()
+            .map(|p| PendingTx {
+                hash: p.hash,
+                from: p.sender,
+                nonce: p.tx.tx.nonce,
+                gas_price: p.tx.tx.gas_price,
+                ready: p.ready,
+            })
+            .collect())
+    }
+
+    async fn subscribe_heads(&self, pending: PendingSubscriptionSink) -> SubscriptionResult {
+        let mut heads = self.chain.subscribe_head();
+        let sink = pending.accept().await?;
+        loop {
+            tokio::select! {
+                () = sink.closed() => break,
+                changed = heads.changed() => {
+                    if changed.is_err() {
+                        break;
+                    }
+                    let h = *heads.borrow_and_update();
+                    let head = Head { height: h.height, hash: h.hash, timestamp: h.timestamp };
+                    let msg: SubscriptionMessage = serde_json::value::to_raw_value(&head)?.into();
+                    if sink.send(msg).await.is_err() {
+                        break;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
     async fn node_health(&self) -> RpcResult<NodeHealth> {
         let head = self.chain.head().height;
         Ok(NodeHealth {
@@ -398,8 +572,90 @@ impl CairnApiServer for RpcNode {
     }
 }
 
-/// Maps a node error for callers outside this crate (the CLI's logs).
-#[must_use]
-pub fn describe(e: &NodeError) -> String {
-    e.to_string()
+impl DevNode {
+    fn key(&self, address: &Address) -> RpcResult<&SecretKey> {
+        self.keys
+            .iter()
+            .find(|k| k.address() == *address)
+            .ok_or_else(|| invalid_params(format!("{address} is not a dev account")))
+    }
+}
+
+#[async_trait]
+impl DevApiServer for DevNode {
+    async fn dev_accounts(&self) -> RpcResult<Vec<DevAccount>> {
+        self.keys
+            .iter()
+            .map(|k| {
+                let balance = self
+                    .chain
+                    .account(&k.address())
+                    .map_err(|e| internal(&e))?
+                    .map(|a| a.balance)
+                    .unwrap_or_default();
+                Ok(DevAccount {
+                    address: k.address(),
+                    secret_key: Bytes(k.to_bytes().to_vec()),
+                    balance,
+                })
+            })
+            .collect()
+    }
+
+    async fn dev_send(&self, tx: DevTransaction) -> RpcResult<Hash> {
+        let key = self.key(&tx.from)?;
+        let genesis = self.chain.genesis();
+        let nonce = match tx.nonce {
+            Some(n) => n,
+            None => {
+                let committed = self
+                    .chain
+                    .account(&tx.from)
+                    .map_err(|e| internal(&e))?
+                    .map_or(0, |a| a.nonce);
+                self.chain
+                    .mempool()
+                    .pending(Some(&tx.from))
+                    .iter()
+                    .map(|p| p.tx.tx.nonce + 1)
+                    .fold(committed, u64::max)
+            }
+        };
+        let signed = key.sign_tx(Transaction {
+            chain_id: genesis.chain_id,
+            nonce,
+            gas_limit: tx
+                .gas_limit
+                .unwrap_or(DEV_DEFAULT_GAS_LIMIT.min(genesis.block_gas_limit)),
+            gas_price: tx.gas_price.unwrap_or(genesis.min_gas_price),
+            kind: tx.kind,
+        });
+        let chain = Arc::clone(&self.chain);
+        tokio::task::spawn_blocking(move || chain.submit(signed.encode()))
+            .await
+            .map_err(|e| internal(&e))?
+            .map_err(|r| reject_error(&r))
+    }
+
+    async fn dev_mine(&self, blocks: Option<u64>) -> RpcResult<Head> {
+        let blocks = blocks.unwrap_or(1);
+        if blocks == 0 || blocks > MAX_DEV_MINE_BLOCKS {
+            return Err(invalid_params(format!(
+                "blocks must be in 1..={MAX_DEV_MINE_BLOCKS}, got {blocks}"
+            )));
+        }
+        let mut heads = self.chain.subscribe_head();
+        let target = heads.borrow().height + blocks;
+        self.chain.request_blocks(blocks);
+        let wait = Duration::from_millis(MAX_WAIT_MS);
+        let reached = tokio::time::timeout(wait, heads.wait_for(|h| h.height >= target))
+            .await
+            .map_err(|_| ErrorCode::Timeout.error(format!("block {target} not produced in time")))?
+            .map_err(|_| internal(&"the node is shutting down"))?;
+        Ok(Head {
+            height: reached.height,
+            hash: reached.hash,
+            timestamp: reached.timestamp,
+        })
+    }
 }

@@ -1,10 +1,13 @@
 //! The method traits. Method names are part of the public API: never rename one.
 
 use cairn_primitives::{Address, Hash};
-use jsonrpsee::core::RpcResult;
+use jsonrpsee::core::{RpcResult, SubscriptionResult};
 use jsonrpsee::proc_macros::rpc;
 
-use crate::{AccountInfo, BlockId, BlockInfo, Bytes, Head, NodeHealth, ReceiptInfo, TxInfo};
+use crate::{
+    AccountInfo, BlockId, BlockInfo, Bytes, DevAccount, DevTransaction, EventLog, EventQuery, Head,
+    NodeHealth, NodeInfo, PendingTx, ReceiptInfo, TxInfo,
+};
 
 /// The core methods: chain, state and transaction submission.
 #[rpc(server, client)]
@@ -56,7 +59,64 @@ pub trait CairnApi {
     /// `node_health`: whether the node is up and following the chain.
     #[method(name = "node_health")]
     async fn node_health(&self) -> RpcResult<NodeHealth>;
+
+    /// `node_info`: version, chain id, validators, head, finalized height, devnet or not.
+    #[method(name = "node_info")]
+    async fn node_info(&self) -> RpcResult<NodeInfo>;
+
+    /// `state_getStorage(contract, key, block?)`: one storage value of a contract; `null` if
+    /// unset.
+    #[method(name = "state_getStorage")]
+    async fn state_get_storage(
+        &self,
+        contract: Address,
+        key: Bytes,
+        block: Option<BlockId>,
+    ) -> RpcResult<Option<Bytes>>;
+
+    /// `state_getCode(address, block?)`: the wasm code of a contract; `null` for an account
+    /// without code.
+    #[method(name = "state_getCode")]
+    async fn state_get_code(
+        &self,
+        address: Address,
+        block: Option<BlockId>,
+    ) -> RpcResult<Option<Bytes>>;
+
+    /// `events_get(filter)`: events of committed blocks by height range, contract and first
+    /// topic, in (height, log index) order. The range is capped (error 4102 beyond it).
+    #[method(name = "events_get")]
+    async fn events_get(&self, filter: EventQuery) -> RpcResult<Vec<EventLog>>;
+
+    /// `tx_pending(address?)`: transactions waiting in the mempool (of one sender, or all).
+    #[method(name = "tx_pending")]
+    async fn tx_pending(&self, address: Option<Address>) -> RpcResult<Vec<PendingTx>>;
+
+    /// `chain_subscribeHeads`: a notification (`chain_newHead`, a `Head`) for every committed block.
+    #[subscription(name = "chain_subscribeHeads" => "chain_newHead", unsubscribe = "chain_unsubscribeHeads", item = Head)]
+    async fn subscribe_heads(&self) -> SubscriptionResult;
 }
+
+/// Devnet-only methods: absent on a node that is not a devnet (calls get "method not found").
+#[rpc(server, client)]
+pub trait DevApi {
+    /// `dev_accounts`: the prefunded dev accounts with their secret keys and balances.
+    #[method(name = "dev_accounts")]
+    async fn dev_accounts(&self) -> RpcResult<Vec<DevAccount>>;
+
+    /// `dev_send(tx)`: the node fills the nonce, gas and chain id, signs with the dev
+    /// account's key (like Anvil's unlocked accounts) and submits; returns the hash.
+    #[method(name = "dev_send")]
+    async fn dev_send(&self, tx: DevTransaction) -> RpcResult<Hash>;
+
+    /// `dev_mine(blocks?)`: produces `blocks` (default 1) blocks now, empty or not, and
+    /// returns the new head.
+    #[method(name = "dev_mine")]
+    async fn dev_mine(&self, blocks: Option<u64>) -> RpcResult<Head>;
+}
+
+/// Every method name of [`DevApi`].
+pub const DEV_METHODS: &[&str] = &["dev_accounts", "dev_send", "dev_mine"];
 
 /// Every method name of [`CairnApi`], for documentation checks and method listings.
 pub const CORE_METHODS: &[&str] = &[
@@ -69,4 +129,10 @@ pub const CORE_METHODS: &[&str] = &[
     "tx_send",
     "tx_sendAndWait",
     "node_health",
+    "node_info",
+    "state_getStorage",
+    "state_getCode",
+    "events_get",
+    "tx_pending",
+    "chain_subscribeHeads",
 ];

@@ -5,8 +5,8 @@ use std::str::FromStr;
 
 use cairn_primitives::serde_helpers::{hex_bytes, u256_dec};
 use cairn_primitives::{
-    Address, Amount, BlockHeader, Event, Gas, Hash, Height, Nonce, ReceiptStatus,
-    SignedTransaction, Timestamp,
+    Address, Amount, BlockHeader, ChainId, Event, Gas, Hash, Height, Nonce, ReceiptStatus,
+    SignedTransaction, Timestamp, TxKind,
 };
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -274,5 +274,120 @@ mod tests {
         assert_eq!(json["nonce"], 3);
         assert_eq!(json["code_hash"], serde_json::Value::Null);
         assert_eq!(serde_json::from_value::<AccountInfo>(json).unwrap(), a);
+    }
+}
+
+/// `node_info`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NodeInfo {
+    /// The node's version (`cairn --version`).
+    pub version: String,
+    /// The chain id.
+    pub chain_id: ChainId,
+    /// The validators' public keys (0x-hex).
+    pub validators: Vec<Bytes>,
+    /// Connected peers (validators other than this one that are reachable).
+    pub peers: u32,
+    /// Latest executed height.
+    pub head: Height,
+    /// Latest finalized height.
+    pub finalized: Height,
+    /// True while catching up.
+    pub syncing: bool,
+    /// True on a devnet (the `dev_*` methods exist).
+    pub dev: bool,
+    /// The block gas limit.
+    pub block_gas_limit: Gas,
+    /// The lowest gas price the mempool admits (decimal string).
+    #[serde(with = "u256_dec")]
+    pub min_gas_price: Amount,
+}
+
+/// `events_get`'s filter.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventQuery {
+    /// First height (inclusive); default: the head minus the range cap plus one, or 0.
+    #[serde(default)]
+    pub from_block: Option<Height>,
+    /// Last height (inclusive); default: the head.
+    #[serde(default)]
+    pub to_block: Option<Height>,
+    /// Only events of this contract.
+    #[serde(default)]
+    pub contract: Option<Address>,
+    /// Only events whose first topic is this.
+    #[serde(default)]
+    pub topic: Option<Hash>,
+}
+
+/// A transaction waiting in the mempool.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingTx {
+    /// Its hash.
+    pub hash: Hash,
+    /// The sender.
+    pub from: Address,
+    /// Its nonce.
+    pub nonce: Nonce,
+    /// Its gas price (decimal string).
+    #[serde(with = "u256_dec")]
+    pub gas_price: Amount,
+    /// True when executable now (no nonce gap before it).
+    pub ready: bool,
+}
+
+/// A dev account (devnet only).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DevAccount {
+    /// Its address.
+    pub address: Address,
+    /// Its secret key (0x-hex; public knowledge, never use on a real network).
+    pub secret_key: Bytes,
+    /// Its current balance (decimal string).
+    #[serde(with = "u256_dec")]
+    pub balance: Amount,
+}
+
+/// `dev_send`'s transaction: what to do, from which dev account; the node fills the rest.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DevTransaction {
+    /// A dev account (see `dev_accounts`).
+    pub from: Address,
+    /// What the transaction does (`{"type": "transfer", "to", "amount"}`, `"deploy"`, `"call"`).
+    pub kind: TxKind,
+    /// Default: the sender's next nonce, counting its pending transactions.
+    #[serde(default)]
+    pub nonce: Option<Nonce>,
+    /// Default: [`DEV_DEFAULT_GAS_LIMIT`] capped at the block gas limit.
+    #[serde(default)]
+    pub gas_limit: Option<Gas>,
+    /// Default: the node's minimum gas price (decimal string).
+    #[serde(default, with = "opt_u256_dec")]
+    pub gas_price: Option<Amount>,
+}
+
+/// The gas limit `dev_send` uses when none is given.
+pub const DEV_DEFAULT_GAS_LIMIT: Gas = 10_000_000;
+
+mod opt_u256_dec {
+    use cairn_primitives::Amount;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub(super) fn serialize<S: Serializer>(v: &Option<Amount>, s: S) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(a) => s.collect_str(a),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Amount>, D::Error> {
+        match Option::<String>::deserialize(d)? {
+            None => Ok(None),
+            Some(s) => cairn_primitives::parse_amount(&s)
+                .map(Some)
+                .map_err(serde::de::Error::custom),
+        }
     }
 }

@@ -5,3 +5,4 @@ mod deps;
 mod node_cli;
 mod node_restart;
 mod rpc_doc;
+mod rpc_e2e;

@@ -70,6 +70,17 @@ fn node_stops_on_sigterm_and_restarts_at_the_same_head() {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     });
+    let dev = rt.block_on(cairn_rpc_api::DevApiClient::dev_accounts(&node.rpc));
+    match dev {
+        Err(jsonrpsee::core::ClientError::Call(e)) => {
+            assert_eq!(
+                e.code(),
+                -32601,
+                "dev_* methods do not exist outside a devnet"
+            );
+        }
+        other => panic!("dev_accounts on a plain node: {other:?}"),
+    }
     signal(&node, "-TERM");
     assert!(
         exits_cleanly(&mut node),

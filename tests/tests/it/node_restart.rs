@@ -39,6 +39,8 @@ pub(crate) fn dev_key(i: u32) -> SecretKey {
 pub(crate) struct Node {
     pub(crate) child: Child,
     pub(crate) rpc: HttpClient,
+    /// The RPC URL (`http://127.0.0.1:port`).
+    pub(crate) url: String,
     lines: mpsc::Receiver<String>,
     /// The node's "chain opened" log line (height and state root it reopened at).
     pub(crate) opened: String,
@@ -93,6 +95,7 @@ pub(crate) fn spawn(mut cmd: Command) -> Node {
             .expect("client"),
         lines,
         opened: String::new(),
+        url: String::new(),
     };
     node.opened = node.wait_line("chain opened");
     let line = node.wait_line("rpc listening on ");
@@ -104,8 +107,9 @@ pub(crate) fn spawn(mut cmd: Command) -> Node {
         .to_string();
     node.rpc = HttpClientBuilder::default()
         .request_timeout(Duration::from_secs(30))
-        .build(url)
+        .build(&url)
         .expect("client");
+    node.url = url;
     node
 }
 
@@ -113,12 +117,16 @@ impl Node {
     /// Waits for an output line containing `needle` (skipping the lines before it).
     pub(crate) fn wait_line(&mut self, needle: &str) -> String {
         let deadline = Instant::now() + PATIENCE;
+        let mut seen = Vec::new();
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             match self.lines.recv_timeout(left) {
                 Ok(line) if line.contains(needle) => return line,
-                Ok(_) => {}
-                Err(e) => panic!("no line containing {needle:?} from the node: {e}"),
+                Ok(line) => seen.push(line),
+                Err(e) => panic!(
+                    "no line containing {needle:?} from the node ({e}); it printed:\n{}",
+                    seen.join("\n")
+                ),
             }
         }
     }
