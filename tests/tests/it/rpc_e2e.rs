@@ -281,3 +281,184 @@ fn bad_input_gets_clear_errors_and_the_node_carries_on() {
         .block_on(node.rpc.request::<u64, _>("chain_id", rpc_params![]))
         .expect("chain_id");
 }
+
+/// `set(bytes)` stores its input under "k" and emits it with topic 0x11…11; `get` returns it.
+fn kv_contract() -> Vec<u8> {
+    wat::parse_str(
+        r#"(module
+ (import "cairn" "input_size" (func $input_size (result i32)))
+ (import "cairn" "input_read" (func $input_read (param i32)))
+ (import "cairn" "set_return" (func $set_return (param i32 i32)))
+ (import "cairn" "storage_read" (func $storage_read (param i32 i32 i32 i32) (result i32)))
+ (import "cairn" "storage_write" (func $storage_write (param i32 i32 i32 i32)))
+ (import "cairn" "emit_event" (func $emit_event (param i32 i32 i32 i32)))
+ (memory (export "memory") 1 4)
+ (data (i32.const 0) "k")
+ (data (i32.const 32) "\11\11\11\11\11\11\11\11\11\11\11\11\11\11\11\11\11\11\11\11\11\11\11\11\11\11\11\11\11\11\11\11")
+ (func (export "set")
+   (call $input_read (i32.const 256))
+   (call $storage_write (i32.const 0) (i32.const 1) (i32.const 256) (call $input_size))
+   (call $emit_event (i32.const 32) (i32.const 1) (i32.const 256) (call $input_size)))
+ (func (export "get") (local $n i32)
+   (local.set $n (call $storage_read (i32.const 0) (i32.const 1) (i32.const 256) (i32.const 1024)))
+   (if (i32.ge_s (local.get $n) (i32.const 0))
+     (then (call $set_return (i32.const 256) (local.get $n))))))"#,
+    )
+    .expect("valid wat")
+}
+
+#[test]
+fn deploy_call_events_and_send_and_wait_on_a_devnet() {
+    use cairn_primitives::{Call, Deploy, Hash, Transaction};
+
+    let dir = tempfile::tempdir().expect("dir");
+    let (node, _) = devnet(&dir.path().join("d"));
+    let rt = runtime();
+    rt.block_on(async {
+        let rpc = &node.rpc;
+        let from = dev_key(0).address();
+        let wait = |hash: Hash| async move {
+            loop {
+                if let Some(r) = rpc.chain_get_receipt(hash).await.expect("receipt") {
+                    break r;
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        };
+        let send = |kind: TxKind| DevTransaction {
+            from,
+            kind,
+            nonce: None,
+            gas_limit: None,
+            gas_price: None,
+        };
+        let code = kv_contract();
+        let deployed = wait(
+            rpc.dev_send(send(TxKind::Deploy(Deploy {
+                code: code.clone(),
+                init: None,
+                salt: None,
+                value: Amount::zero(),
+            })))
+            .await
+            .expect("deploy"),
+        )
+        .await;
+        assert_eq!(deployed.status, ReceiptStatus::Success, "{deployed:?}");
+        let contract = deployed
+            .contract_address
+            .expect("a deploy names its contract");
+        assert_eq!(
+            rpc.state_get_code(contract, None).await.expect("code"),
+            Some(Bytes(code))
+        );
+
+        let set = wait(
+            rpc.dev_send(send(TxKind::Call(Call {
+                to: contract,
+                method: "set".into(),
+                args: b"hello".to_vec(),
+                value: Amount::zero(),
+            })))
+            .await
+            .expect("call"),
+        )
+        .await;
+        assert_eq!(set.status, ReceiptStatus::Success, "{set:?}");
+        assert_eq!(set.events.len(), 1);
+        let topic = Hash([0x11; 32]);
+        assert_eq!(set.events[0].event.topics, vec![topic]);
+        assert_eq!(set.events[0].event.data, b"hello");
+        assert_eq!(
+            rpc.state_get_storage(contract, Bytes(b"k".to_vec()), None)
+                .await
+                .expect("storage"),
+            Some(Bytes(b"hello".to_vec()))
+        );
+
+        let get = wait(
+            rpc.dev_send(send(TxKind::Call(Call {
+                to: contract,
+                method: "get".into(),
+                args: Vec::new(),
+                value: Amount::zero(),
+            })))
+            .await
+            .expect("call"),
+        )
+        .await;
+        assert_eq!(get.return_data, b"hello");
+
+        // Events by contract, by topic, and by a range that excludes the block.
+        let h = set.location.block_height;
+        let by_contract = rpc
+            .events_get(EventQuery {
+                contract: Some(contract),
+                ..EventQuery::default()
+            })
+            .await
+            .expect("events");
+        assert_eq!(by_contract.len(), 1);
+        assert_eq!(by_contract[0].tx_hash, set.tx_hash);
+        let by_topic = rpc
+            .events_get(EventQuery {
+                from_block: Some(h),
+                to_block: Some(h),
+                topic: Some(topic),
+                ..EventQuery::default()
+            })
+            .await
+            .expect("events");
+        assert_eq!(by_topic, by_contract);
+        let other_topic = rpc
+            .events_get(EventQuery {
+                topic: Some(Hash([0x22; 32])),
+                ..EventQuery::default()
+            })
+            .await
+            .expect("events");
+        assert!(other_topic.is_empty());
+        let before = rpc
+            .events_get(EventQuery {
+                from_block: Some(0),
+                to_block: Some(h - 1),
+                contract: Some(contract),
+                ..EventQuery::default()
+            })
+            .await
+            .expect("events");
+        assert!(before.is_empty());
+
+        // tx_sendAndWait: a client-signed transfer comes back with its receipt.
+        let key = dev_key(1);
+        let nonce = rpc
+            .state_get_account(key.address(), None)
+            .await
+            .expect("account")
+            .nonce;
+        let tx = key.sign_tx(Transaction {
+            chain_id: rpc.chain_id().await.expect("chain id"),
+            nonce,
+            gas_limit: 100_000,
+            gas_price: Amount::one(),
+            kind: TxKind::Transfer(Transfer {
+                to: Address([0x77; 20]),
+                amount: Amount::from(5u64),
+            }),
+        });
+        let receipt = rpc
+            .tx_send_and_wait(
+                Bytes(cairn_primitives::Canonical::encode(&tx)),
+                Some(30_000),
+            )
+            .await
+            .expect("tx_sendAndWait");
+        assert_eq!(receipt.status, ReceiptStatus::Success);
+        assert_eq!(receipt.tx_hash, tx.tx_hash());
+        let again = rpc
+            .tx_send(Bytes(cairn_primitives::Canonical::encode(&tx)))
+            .await
+            .expect_err("replayed");
+        assert_eq!(call_code(again), ErrorCode::NonceTooLow.code());
+    });
+}
