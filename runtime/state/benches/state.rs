@@ -186,6 +186,11 @@ fn main() {
         last = Some(done);
     }
     let last = last.expect("at least one block");
+    let per_block: Vec<String> = roots
+        .iter()
+        .map(|d| format!("{:.0}", d.as_secs_f64() * 1e3))
+        .collect();
+    println!("root time per block (ms): {}", per_block.join(" "));
     let root_t = median(roots);
     let commit_t = median(commits);
     rows.push((
