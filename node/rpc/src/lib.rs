@@ -16,17 +16,23 @@ use std::time::Duration;
 
 use cairn_chain::{Chain, ChainStore, ChainStoreError, EventFilter, MAX_EVENT_QUERY_BLOCKS};
 
+use cairn_executor::{BlockEnv, Simulation, TxRejection};
 use cairn_mempool::RejectReason;
 use cairn_primitives::{
     Address, Block, Canonical, Hash, ReceiptStatus, SecretKey, SignedTransaction, Transaction,
     TxKind, limits,
 };
 use cairn_rpc_api::{
+    AccountDiff, AccountState, ESTIMATE_MARGIN_PERCENT, SimulationInfo, StorageDiff, TxRequest,
+    ViewResult,
+};
+use cairn_rpc_api::{
     AccountInfo, BlockId, BlockInfo, BlockTransactions, Bytes, CairnApiServer,
     DEV_DEFAULT_GAS_LIMIT, DevAccount, DevApiServer, DevTransaction, ErrorCode, EventFields,
     EventLog, EventQuery, Head, NodeHealth, NodeInfo, PendingTx, ReceiptInfo, TxInfo, TxLocation,
 };
-use cairn_state::{StateError, StateReader};
+use cairn_state::{Account, StateError, StateReader, StateView};
+use cairn_storage::RocksStore;
 use jsonrpsee::core::{RpcResult, SubscriptionResult, async_trait};
 use jsonrpsee::server::{
     BatchRequestConfig, PendingSubscriptionSink, Server, ServerConfig, ServerHandle,
@@ -162,6 +168,189 @@ struct RpcNode {
     dev: bool,
 }
 
+/// The state a read or a simulation runs on: the latest, or a kept older version.
+enum Reader<'a> {
+    Latest(&'a cairn_state::State<RocksStore>),
+    At(StateView<'a, RocksStore>),
+}
+
+impl StateReader for Reader<'_> {
+    fn account(&self, address: &Address) -> Result<Option<Account>, StateError> {
+        match self {
+            Self::Latest(s) => s.account(address),
+            Self::At(v) => v.account(address),
+        }
+    }
+
+    fn storage(&self, address: &Address, key: &[u8]) -> Result<Option<Vec<u8>>, StateError> {
+        match self {
+            Self::Latest(s) => s.storage(address, key),
+            Self::At(v) => v.storage(address, key),
+        }
+    }
+
+    fn code(&self, hash: &Hash) -> Result<Option<Vec<u8>>, StateError> {
+        match self {
+            Self::Latest(s) => s.code(hash),
+            Self::At(v) => v.code(hash),
+        }
+    }
+}
+
+/// The block `block` names.
+fn resolve_block(chain: &Chain, block: BlockId) -> RpcResult<Block> {
+    let found = match block {
+        BlockId::Latest | BlockId::Finalized => chain.block(chain.head().height),
+        BlockId::Height(h) => chain.block(h),
+        BlockId::Hash(h) => chain.block_by_hash(&h),
+    }
+    .map_err(|e| internal(&e))?;
+    found.ok_or_else(|| ErrorCode::UnknownBlock.error(format!("unknown block {block}")))
+}
+
+/// The state after `block` and the environment of a block built on it.
+fn reader_at(chain: &Chain, block: Option<BlockId>) -> RpcResult<(Reader<'_>, BlockEnv)> {
+    let block = block.unwrap_or_default();
+    let parent = resolve_block(chain, block)?;
+    let reader = match block {
+        BlockId::Latest | BlockId::Finalized => Reader::Latest(chain.state()),
+        _ => Reader::At(chain.state().at(parent.header.height).map_err(|e| {
+            ErrorCode::PrunedState.error(format!("state at block {}: {e}", parent.header.height))
+        })?),
+    };
+    let g = chain.genesis();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+    let env = BlockEnv {
+        chain_id: g.chain_id,
+        height: parent.header.height + 1,
+        timestamp_ms: now.max(parent.header.timestamp),
+        proposer: g
+            .validators
+            .first()
+            .map_or(Address::ZERO, |v| Address::from_public_key(&v.public_key)),
+        gas_limit: g.block_gas_limit,
+    };
+    Ok((reader, env))
+}
+
+fn rejection_error(r: &TxRejection) -> ErrorObjectOwned {
+    let code = match r {
+        TxRejection::WrongChainId { .. } => ErrorCode::WrongChainId,
+        TxRejection::NonceTooLow { .. } => ErrorCode::NonceTooLow,
+        TxRejection::NonceTooHigh { .. } => ErrorCode::NonceTooHigh,
+        TxRejection::InsufficientBalance { .. } => ErrorCode::InsufficientFunds,
+        TxRejection::GasLimitTooLow { .. } | TxRejection::BlockGasExceeded { .. } => {
+            ErrorCode::GasLimitInvalid
+        }
+        _ => ErrorCode::InvalidTransaction,
+    };
+    code.error(r.to_string())
+}
+
+/// The error of a failed execution (reverted, out of gas, trapped, failed).
+fn execution_error(receipt: &cairn_primitives::Receipt) -> ErrorObjectOwned {
+    let code = match receipt.status {
+        ReceiptStatus::Reverted => ErrorCode::ExecutionReverted,
+        ReceiptStatus::OutOfGas => ErrorCode::OutOfGas,
+        _ => ErrorCode::ExecutionFailed,
+    };
+    let message = receipt
+        .error
+        .clone()
+        .unwrap_or_else(|| format!("{:?}", receipt.status));
+    code.error_with_data(
+        message,
+        serde_json::json!({
+            "status": receipt.status,
+            "gas_used": receipt.gas_used,
+            "return_data": Bytes(receipt.return_data.clone()),
+        }),
+    )
+}
+
+/// Fills a request's defaults and simulates it on `reader`.
+fn simulate(
+    chain: &Chain,
+    reader: &Reader<'_>,
+    env: &BlockEnv,
+    req: &TxRequest,
+) -> RpcResult<Simulation> {
+    let nonce = match req.nonce {
+        Some(n) => n,
+        None => reader
+            .account(&req.from)
+            .map_err(|e| internal(&e))?
+            .map_or(0, |a| a.nonce),
+    };
+    let tx = Transaction {
+        chain_id: env.chain_id,
+        nonce,
+        gas_limit: req.gas_limit.unwrap_or(env.gas_limit),
+        gas_price: req.gas_price.unwrap_or(chain.genesis().min_gas_price),
+        kind: req.kind.clone(),
+    };
+    chain
+        .executor()
+        .simulate(reader, env, req.from, &tx)
+        .map_err(|e| internal(&e))?
+        .map_err(|r| rejection_error(&r))
+}
+
+fn account_state(a: Option<Account>) -> Option<AccountState> {
+    a.map(|a| AccountState {
+        balance: a.balance,
+        nonce: a.nonce,
+        code_hash: a.code_hash,
+    })
+}
+
+/// The simulation as the API shows it, with before/after values read from `reader`.
+fn simulation_info(reader: &Reader<'_>, sim: Simulation) -> RpcResult<SimulationInfo> {
+    let mut accounts = Vec::new();
+    for (address, after) in &sim.changes.accounts {
+        let before = reader.account(address).map_err(|e| internal(&e))?;
+        accounts.push(AccountDiff {
+            address: *address,
+            before: account_state(before),
+            after: account_state(*after),
+        });
+    }
+    let mut storage = Vec::new();
+    for ((contract, key), after) in &sim.changes.storage {
+        let before = reader.storage(contract, key).map_err(|e| internal(&e))?;
+        storage.push(StorageDiff {
+            contract: *contract,
+            key: Bytes(key.clone()),
+            before: before.map(Bytes),
+            after: after.clone().map(Bytes),
+        });
+    }
+    let r = sim.receipt;
+    Ok(SimulationInfo {
+        status: r.status,
+        gas_used: r.gas_used,
+        return_data: r.return_data,
+        events: r.events.into_iter().map(EventFields::from).collect(),
+        error: r.error,
+        contract_address: sim.contract_address,
+        accounts,
+        storage,
+    })
+}
+
+/// Runs `f` with the chain on a blocking thread (execution is CPU work).
+async fn blocking<T: Send + 'static>(
+    chain: &Arc<Chain>,
+    f: impl FnOnce(&Chain) -> RpcResult<T> + Send + 'static,
+) -> RpcResult<T> {
+    let chain = Arc::clone(chain);
+    tokio::task::spawn_blocking(move || f(&chain))
+        .await
+        .map_err(|e| internal(&e))?
+}
+
 /// The `DevApi` implementation (devnet only).
 struct DevNode {
     chain: Arc<Chain>,
@@ -228,13 +417,7 @@ impl RpcNode {
     }
 
     fn resolve(&self, block: BlockId) -> RpcResult<Block> {
-        let found = match block {
-            BlockId::Latest | BlockId::Finalized => self.chain.block(self.chain.head().height),
-            BlockId::Height(h) => self.chain.block(h),
-            BlockId::Hash(h) => self.chain.block_by_hash(&h),
-        }
-        .map_err(|e| internal(&e))?;
-        found.ok_or_else(|| ErrorCode::UnknownBlock.error(format!("unknown block {block}")))
+        resolve_block(&self.chain, block)
     }
 
     fn receipt_info(&self, hash: &Hash) -> RpcResult<Option<ReceiptInfo>> {
@@ -537,6 +720,88 @@ impl CairnApiServer for RpcNode {
                 ready: p.ready,
             })
             .collect())
+    }
+
+    async fn tx_simulate(
+        &self,
+        tx: TxRequest,
+        block: Option<BlockId>,
+    ) -> RpcResult<SimulationInfo> {
+        blocking(&self.chain, move |chain| {
+            let (reader, env) = reader_at(chain, block)?;
+            let sim = simulate(chain, &reader, &env, &tx)?;
+            simulation_info(&reader, sim)
+        })
+        .await
+    }
+
+    async fn tx_estimate_gas(&self, tx: TxRequest) -> RpcResult<u64> {
+        blocking(&self.chain, move |chain| {
+            let (reader, env) = reader_at(chain, None)?;
+            let req = tx;
+            let run = |req: &TxRequest, gas| {
+                let mut r = req.clone();
+                r.gas_limit = Some(gas);
+                simulate(chain, &reader, &env, &r)
+            };
+            let mut hi = req.gas_limit.unwrap_or(env.gas_limit).min(env.gas_limit);
+            let at_hi = run(&req, hi)?;
+            if at_hi.receipt.status != ReceiptStatus::Success {
+                return Err(execution_error(&at_hi.receipt));
+            }
+            // Success is monotonic in the gas limit: the smallest limit that succeeds lies in
+            // (gas used − 1, hi].
+            let mut lo = at_hi.receipt.gas_used.saturating_sub(1);
+            while hi - lo > 1 {
+                let mid = lo + (hi - lo) / 2;
+                match run(&req, mid) {
+                    Ok(s) if s.receipt.status == ReceiptStatus::Success => hi = mid,
+                    _ => lo = mid,
+                }
+            }
+            let margin = hi / 100 * ESTIMATE_MARGIN_PERCENT;
+            Ok(hi.saturating_add(margin).min(env.gas_limit))
+        })
+        .await
+    }
+
+    async fn contract_view(
+        &self,
+        contract: Address,
+        method: String,
+        args: Bytes,
+        block: Option<BlockId>,
+    ) -> RpcResult<ViewResult> {
+        blocking(&self.chain, move |chain| {
+            let (reader, env) = reader_at(chain, block)?;
+            let req = TxRequest {
+                from: Address::ZERO,
+                kind: TxKind::Call(cairn_primitives::Call {
+                    to: contract,
+                    method,
+                    args: args.0,
+                    value: cairn_primitives::Amount::zero(),
+                }),
+                nonce: None,
+                gas_limit: Some(env.gas_limit),
+                gas_price: Some(cairn_primitives::Amount::zero()),
+            };
+            let sim = simulate(chain, &reader, &env, &req)?;
+            if sim.receipt.status != ReceiptStatus::Success {
+                return Err(execution_error(&sim.receipt));
+            }
+            Ok(ViewResult {
+                return_data: sim.receipt.return_data,
+                gas_used: sim.receipt.gas_used,
+                events: sim
+                    .receipt
+                    .events
+                    .into_iter()
+                    .map(EventFields::from)
+                    .collect(),
+            })
+        })
+        .await
     }
 
     async fn subscribe_heads(&self, pending: PendingSubscriptionSink) -> SubscriptionResult {

@@ -20,7 +20,8 @@
 use std::sync::Arc;
 
 use cairn_primitives::{
-    Address, Amount, Canonical, Gas, Hash, Receipt, ReceiptStatus, SignedTransaction, TxKind,
+    Address, Amount, Canonical, Gas, Hash, Receipt, ReceiptStatus, SignedTransaction, Transaction,
+    TxKind,
     limits::{MAX_BLOCK_TXS, MAX_ERROR_MESSAGE_LEN},
     merkle_root,
 };
@@ -53,6 +54,18 @@ pub struct ExecutionOutcome {
     pub receipts_root: Hash,
     /// The state root after the block.
     pub state_root: Hash,
+}
+
+/// What [`Executor::simulate`] found: the receipt inclusion would produce on the same
+/// state, and the state changes it would make.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Simulation {
+    /// The receipt (status, gas used, return data, events, error).
+    pub receipt: Receipt,
+    /// The deployed contract's address (successful deploys only).
+    pub contract_address: Option<Address>,
+    /// Every change, fees and nonce included.
+    pub changes: StateChanges,
 }
 
 /// A candidate transaction the proposer left out.
@@ -135,7 +148,48 @@ impl Executor {
         gas_remaining: Gas,
     ) -> Result<Result<(), TxRejection>, StateError> {
         let intrinsic = self.intrinsic_gas(tx);
-        Ok(check(base, env, tx, intrinsic, gas_remaining)?.map(|_| ()))
+        Ok(check(base, env, &tx.tx, &tx.sender(), intrinsic, gas_remaining)?.map(|_| ()))
+    }
+
+    /// Runs `tx` as if `sender` had signed it, on `base`, alone in a block described by
+    /// `env`: the same pre-check, intrinsic gas (a signed transaction's encoding has the same
+    /// length whatever the key), fees and effects as inclusion would have on that state.
+    /// Persists nothing; nothing is signed or verified (RPC `tx_simulate`,
+    /// `tx_estimateGas`, `contract_view`).
+    ///
+    /// Outer `Err`: node-fatal failure. Inner `Err`: the pre-check's rejection.
+    ///
+    /// # Errors
+    /// Node-fatal state or VM failures.
+    pub fn simulate<R: StateReader + Sync>(
+        &self,
+        base: &R,
+        env: &BlockEnv,
+        sender: Address,
+        tx: &Transaction,
+    ) -> Result<Result<Simulation, TxRejection>> {
+        let unsigned = SignedTransaction {
+            tx: tx.clone(),
+            public_key: [0; 32],
+            signature: [0; 64],
+        };
+        let intrinsic = self
+            .config
+            .intrinsic_gas(&unsigned, unsigned.encode().len());
+        Self::on_vm_stack(|| {
+            let mut overlay = Overlay::new(base);
+            let max_fee = match check(&overlay, env, tx, &sender, intrinsic, env.gas_limit)? {
+                Ok(fee) => fee,
+                Err(reason) => return Ok(Err(reason)),
+            };
+            let (receipt, contract_address) =
+                self.apply(&mut overlay, env, tx, sender, intrinsic, max_fee)?;
+            Ok(Ok(Simulation {
+                receipt,
+                contract_address,
+                changes: overlay.into_changes(),
+            }))
+        })
     }
 
     /// Executes the transactions of a block received for verification (or re-executed
@@ -210,10 +264,11 @@ impl Executor {
             let tx_hash = Hash::of(&encoded);
             let intrinsic = self.config.intrinsic_gas(tx, encoded.len());
             let remaining = env.gas_limit.saturating_sub(gas_used);
+            let sender = tx.sender();
             let verdict = if receipts.len() >= MAX_BLOCK_TXS {
                 Err(TxRejection::TooManyTxs(receipts.len()))
             } else {
-                check(&overlay, env, tx, intrinsic, remaining)?
+                check(&overlay, env, &tx.tx, &sender, intrinsic, remaining)?
             };
             let max_fee = match verdict {
                 Ok(max_fee) => max_fee,
@@ -234,7 +289,8 @@ impl Executor {
                     continue;
                 }
             };
-            let (receipt, address) = self.apply(&mut overlay, env, tx, intrinsic, max_fee)?;
+            let (receipt, address) =
+                self.apply(&mut overlay, env, &tx.tx, sender, intrinsic, max_fee)?;
             gas_used += receipt.gas_used;
             receipts.push(receipt);
             tx_hashes.push(tx_hash);
@@ -263,12 +319,11 @@ impl Executor {
         &self,
         overlay: &mut Overlay<R>,
         env: &BlockEnv,
-        stx: &SignedTransaction,
+        tx: &Transaction,
+        sender: Address,
         intrinsic: Gas,
         max_fee: Amount,
     ) -> Result<(Receipt, Option<Address>)> {
-        let tx = &stx.tx;
-        let sender = stx.sender();
         let mut account = overlay.account(&sender)?.unwrap_or_default();
         // The pre-check proved nonce < u64::MAX and balance ≥ max_fee + value.
         account.nonce += 1;
@@ -278,7 +333,7 @@ impl Executor {
         let exec_gas = tx.gas_limit - intrinsic;
         let cp = overlay.checkpoint();
         let mut host = StateHost::new(overlay);
-        let result = self.run_kind(&mut host, env, stx, sender, exec_gas);
+        let result = self.run_kind(&mut host, env, tx, sender, exec_gas);
         let (exec, address) = match result {
             Ok(r) => r,
             Err(e) => return Err(host.take_fatal().map_or(e, ExecutorError::State)),
@@ -322,7 +377,7 @@ impl Executor {
         &self,
         host: &mut StateHost<'_, R>,
         env: &BlockEnv,
-        stx: &SignedTransaction,
+        tx: &Transaction,
         sender: Address,
         exec_gas: Gas,
     ) -> Result<(Execution, Option<Address>)> {
@@ -338,7 +393,7 @@ impl Executor {
             depth: 0,
             call_stack: Vec::new(),
         };
-        match &stx.tx.kind {
+        match &tx.kind {
             TxKind::Transfer(t) => {
                 let outcome = if host.move_value(&sender, &t.to, t.amount)? {
                     Outcome::Success
@@ -364,7 +419,7 @@ impl Executor {
                 };
                 let address = match &d.salt {
                     Some(salt) => Address::for_create2(&sender, salt, &module.code_hash),
-                    None => Address::for_create(&sender, stx.tx.nonce),
+                    None => Address::for_create(&sender, tx.nonce),
                 };
                 let existing = host.overlay().account(&address)?;
                 if existing.is_some_and(|a| a.code_hash.is_some()) {
@@ -424,11 +479,11 @@ fn credit<R: StateReader>(overlay: &mut Overlay<R>, to: &Address, amount: Amount
 fn check(
     base: &impl StateReader,
     env: &BlockEnv,
-    stx: &SignedTransaction,
+    tx: &Transaction,
+    sender: &Address,
     intrinsic: Gas,
     gas_remaining: Gas,
 ) -> Result<Result<Amount, TxRejection>, StateError> {
-    let tx = &stx.tx;
     if tx.chain_id != env.chain_id {
         return Ok(Err(TxRejection::WrongChainId {
             expected: env.chain_id,
@@ -447,7 +502,7 @@ fn check(
             got: tx.gas_limit,
         }));
     }
-    let account = base.account(&stx.sender())?.unwrap_or_default();
+    let account = base.account(sender)?.unwrap_or_default();
     if tx.nonce < account.nonce || account.nonce == u64::MAX {
         return Ok(Err(TxRejection::NonceTooLow {
             expected: account.nonce,

@@ -1,12 +1,12 @@
 //! The method traits. Method names are part of the public API: never rename one.
 
-use cairn_primitives::{Address, Hash};
+use cairn_primitives::{Address, Gas, Hash};
 use jsonrpsee::core::{RpcResult, SubscriptionResult};
 use jsonrpsee::proc_macros::rpc;
 
 use crate::{
     AccountInfo, BlockId, BlockInfo, Bytes, DevAccount, DevTransaction, EventLog, EventQuery, Head,
-    NodeHealth, NodeInfo, PendingTx, ReceiptInfo, TxInfo,
+    NodeHealth, NodeInfo, PendingTx, ReceiptInfo, SimulationInfo, TxInfo, TxRequest, ViewResult,
 };
 
 /// The core methods: chain, state and transaction submission.
@@ -92,6 +92,30 @@ pub trait CairnApi {
     #[method(name = "tx_pending")]
     async fn tx_pending(&self, address: Option<Address>) -> RpcResult<Vec<PendingTx>>;
 
+    /// `tx_simulate(tx, block?)`: what `tx` (unsigned, from any address) would do on the state
+    /// after `block`: status, gas used (identical to inclusion on that state), return data,
+    /// events, the deployed address, and the state diff. Writes nothing.
+    #[method(name = "tx_simulate")]
+    async fn tx_simulate(&self, tx: TxRequest, block: Option<BlockId>)
+    -> RpcResult<SimulationInfo>;
+
+    /// `tx_estimateGas(tx)`: the gas limit that makes `tx` succeed on the latest state
+    /// (binary search against the real VM) plus a documented margin
+    /// (`ESTIMATE_MARGIN_PERCENT`); error 4200–4202 when no limit succeeds.
+    #[method(name = "tx_estimateGas")]
+    async fn tx_estimate_gas(&self, tx: TxRequest) -> RpcResult<Gas>;
+
+    /// `contract_view(contract, method, args, block?)`: runs a method read-only (gas price 0,
+    /// gas limit = the block gas limit); never changes state. Errors 4200–4202 when it fails.
+    #[method(name = "contract_view")]
+    async fn contract_view(
+        &self,
+        contract: Address,
+        method: String,
+        args: Bytes,
+        block: Option<BlockId>,
+    ) -> RpcResult<ViewResult>;
+
     /// `chain_subscribeHeads`: a notification (`chain_newHead`, a `Head`) for every committed block.
     #[subscription(name = "chain_subscribeHeads" => "chain_newHead", unsubscribe = "chain_unsubscribeHeads", item = Head)]
     async fn subscribe_heads(&self) -> SubscriptionResult;
@@ -115,6 +139,10 @@ pub trait DevApi {
     async fn dev_mine(&self, blocks: Option<u64>) -> RpcResult<Head>;
 }
 
+/// Margin `tx_estimateGas` adds to the smallest gas limit that succeeds, in percent: state
+/// may change between the estimate and inclusion, and unused gas is refunded anyway.
+pub const ESTIMATE_MARGIN_PERCENT: u64 = 10;
+
 /// Every method name of [`DevApi`].
 pub const DEV_METHODS: &[&str] = &["dev_accounts", "dev_send", "dev_mine"];
 
@@ -134,5 +162,8 @@ pub const CORE_METHODS: &[&str] = &[
     "state_getCode",
     "events_get",
     "tx_pending",
+    "tx_simulate",
+    "tx_estimateGas",
+    "contract_view",
     "chain_subscribeHeads",
 ];

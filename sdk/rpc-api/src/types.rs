@@ -349,18 +349,23 @@ pub struct DevAccount {
     pub balance: Amount,
 }
 
-/// `dev_send`'s transaction: what to do, from which dev account; the node fills the rest.
+/// `dev_send`'s transaction.
+pub type DevTransaction = TxRequest;
+
+/// An unsigned transaction: what to do and from whom; the node fills what is left out
+/// (`dev_send`, `tx_simulate`, `tx_estimateGas`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct DevTransaction {
-    /// A dev account (see `dev_accounts`).
+pub struct TxRequest {
+    /// The sender (for `dev_send`: a dev account, see `dev_accounts`).
     pub from: Address,
     /// What the transaction does (`{"type": "transfer", "to", "amount"}`, `"deploy"`, `"call"`).
     pub kind: TxKind,
-    /// Default: the sender's next nonce, counting its pending transactions.
+    /// Default: the sender's next nonce (`dev_send`: counting its pending transactions).
     #[serde(default)]
     pub nonce: Option<Nonce>,
-    /// Default: [`DEV_DEFAULT_GAS_LIMIT`] capped at the block gas limit.
+    /// Default: [`DEV_DEFAULT_GAS_LIMIT`] capped at the block gas limit (`dev_send`), the
+    /// block gas limit (`tx_simulate`).
     #[serde(default)]
     pub gas_limit: Option<Gas>,
     /// Default: the node's minimum gas price (decimal string).
@@ -390,4 +395,74 @@ mod opt_u256_dec {
                 .map_err(serde::de::Error::custom),
         }
     }
+}
+
+/// An account's fields in a state diff.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountState {
+    /// Balance (decimal string).
+    #[serde(with = "u256_dec")]
+    pub balance: Amount,
+    /// Nonce.
+    pub nonce: Nonce,
+    /// Code hash of a contract.
+    pub code_hash: Option<Hash>,
+}
+
+/// One account a transaction changes: before and after (`null` = absent).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountDiff {
+    /// The account.
+    pub address: Address,
+    /// Before.
+    pub before: Option<AccountState>,
+    /// After.
+    pub after: Option<AccountState>,
+}
+
+/// One storage value a transaction changes: before and after (`null` = unset).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StorageDiff {
+    /// The contract.
+    pub contract: Address,
+    /// The key.
+    pub key: Bytes,
+    /// Before.
+    pub before: Option<Bytes>,
+    /// After.
+    pub after: Option<Bytes>,
+}
+
+/// `tx_simulate`'s result: what inclusion on the same state would do.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SimulationInfo {
+    /// How it would end.
+    pub status: ReceiptStatus,
+    /// Gas it would burn (identical to inclusion on the same state).
+    pub gas_used: Gas,
+    /// What the method would return.
+    #[serde(with = "hex_bytes")]
+    pub return_data: Vec<u8>,
+    /// Events it would emit.
+    pub events: Vec<EventFields>,
+    /// Revert message or failure description.
+    pub error: Option<String>,
+    /// For a deploy: the contract's address.
+    pub contract_address: Option<Address>,
+    /// Accounts it would change (fees and nonce included), by address.
+    pub accounts: Vec<AccountDiff>,
+    /// Storage values it would change, by contract then key.
+    pub storage: Vec<StorageDiff>,
+}
+
+/// `contract_view`'s result.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ViewResult {
+    /// What the method returned.
+    #[serde(with = "hex_bytes")]
+    pub return_data: Vec<u8>,
+    /// Gas it used.
+    pub gas_used: Gas,
+    /// Events it emitted (nothing is written).
+    pub events: Vec<EventFields>,
 }

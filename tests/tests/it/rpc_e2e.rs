@@ -389,6 +389,98 @@ fn deploy_call_events_and_send_and_wait_on_a_devnet() {
         .await;
         assert_eq!(get.return_data, b"hello");
 
+        // contract_view reads without writing; a failing view is an execution error.
+        let head_before = rpc.chain_head().await.expect("head");
+        let view = rpc
+            .contract_view(contract, "get".into(), Bytes(Vec::new()), None)
+            .await
+            .expect("view");
+        assert_eq!(view.return_data, b"hello");
+        assert!(view.gas_used > 0);
+        let missing = rpc
+            .contract_view(contract, "nope".into(), Bytes(Vec::new()), None)
+            .await
+            .expect_err("no such method");
+        assert_eq!(call_code(missing), ErrorCode::ExecutionFailed.code());
+        let before_deploy = rpc
+            .contract_view(
+                contract,
+                "get".into(),
+                Bytes(Vec::new()),
+                Some(BlockId::Height(deployed.location.block_height - 1)),
+            )
+            .await
+            .expect_err("no contract at an older block");
+        assert_eq!(call_code(before_deploy), ErrorCode::ExecutionFailed.code());
+
+        // tx_simulate predicts inclusion: same gas, events and storage change.
+        let set_sim = |value: &[u8]| {
+            send(TxKind::Call(Call {
+                to: contract,
+                method: "set".into(),
+                args: value.to_vec(),
+                value: Amount::zero(),
+            }))
+        };
+        let sim = rpc
+            .tx_simulate(set_sim(b"sim"), None)
+            .await
+            .expect("simulate");
+        assert_eq!(sim.status, ReceiptStatus::Success);
+        assert_eq!(sim.events.len(), 1);
+        let diff = sim
+            .storage
+            .iter()
+            .find(|d| d.contract == contract)
+            .expect("storage diff");
+        assert_eq!(diff.before, Some(Bytes(b"hello".to_vec())));
+        assert_eq!(diff.after, Some(Bytes(b"sim".to_vec())));
+        assert!(
+            sim.accounts.iter().any(|a| a.address == from),
+            "the sender pays"
+        );
+        assert_eq!(
+            rpc.state_get_storage(contract, Bytes(b"k".to_vec()), None)
+                .await
+                .expect("storage"),
+            Some(Bytes(b"hello".to_vec())),
+            "simulation writes nothing"
+        );
+        let head_after = rpc.chain_head().await.expect("head");
+        assert!(head_after.height >= head_before.height);
+
+        // tx_estimateGas, then inclusion with exactly that limit succeeds with the
+        // simulated gas.
+        let estimate = rpc
+            .tx_estimate_gas(set_sim(b"sim"))
+            .await
+            .expect("estimate");
+        assert!(estimate >= sim.gas_used, "{estimate} < {}", sim.gas_used);
+        let mut with_estimate = set_sim(b"sim");
+        with_estimate.gas_limit = Some(estimate);
+        let included = wait(rpc.dev_send(with_estimate).await.expect("send")).await;
+        assert_eq!(included.status, ReceiptStatus::Success);
+        assert_eq!(
+            included.gas_used, sim.gas_used,
+            "simulation burns what inclusion burns"
+        );
+        assert_eq!(
+            included
+                .events
+                .iter()
+                .map(|e| e.event.clone())
+                .collect::<Vec<_>>(),
+            sim.events
+        );
+        let mut too_little = set_sim(b"sim");
+        too_little.gas_limit = Some(sim.gas_used - 1);
+        let starved = rpc.tx_simulate(too_little, None).await.expect("simulate");
+        assert_ne!(
+            starved.status,
+            ReceiptStatus::Success,
+            "below the used gas it fails"
+        );
+
         // Events by contract, by topic, and by a range that excludes the block.
         let h = set.location.block_height;
         let by_contract = rpc
@@ -398,8 +490,9 @@ fn deploy_call_events_and_send_and_wait_on_a_devnet() {
             })
             .await
             .expect("events");
-        assert_eq!(by_contract.len(), 1);
+        assert_eq!(by_contract.len(), 2, "set twice: hello, then sim");
         assert_eq!(by_contract[0].tx_hash, set.tx_hash);
+        assert_eq!(by_contract[1].tx_hash, included.tx_hash);
         let by_topic = rpc
             .events_get(EventQuery {
                 from_block: Some(h),
@@ -409,7 +502,7 @@ fn deploy_call_events_and_send_and_wait_on_a_devnet() {
             })
             .await
             .expect("events");
-        assert_eq!(by_topic, by_contract);
+        assert_eq!(by_topic, by_contract[..1]);
         let other_topic = rpc
             .events_get(EventQuery {
                 topic: Some(Hash([0x22; 32])),

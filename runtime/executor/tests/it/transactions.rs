@@ -319,3 +319,41 @@ fn token_transfers_through_the_executor() {
     assert_eq!(bal(&s[0].address()), Some(700u64.to_le_bytes().to_vec()));
     assert_eq!(bal(&s[1].address()), Some(300u64.to_le_bytes().to_vec()));
 }
+
+#[test]
+fn simulate_predicts_inclusion_exactly_and_persists_nothing() {
+    let (mut s, state) = funded(1);
+    let code = store();
+    let deploy = s[0].deploy(&code, Some(("init", &b"hello"[..])), None, 5, 10_000_000);
+    execute_commit(&state, 1, &[deploy]);
+    let addr = Address::for_create(&s[0].address(), 0);
+    let root = state.root();
+    let ex = executor();
+    let at = |n| s[0].clone_at(n);
+    let txs = [
+        at(1).call(addr, "set", b"simulated", 0, 1_000_000),
+        at(1).call(addr, "fail", b"", 0, 1_000_000),
+        at(1).call(addr, "spin", b"", 0, 200_000),
+        at(1).transfer(Address([0x42; 20]), 77, 100_000),
+    ];
+    for tx in txs {
+        let sim = ex
+            .simulate(&state, &env(2), tx.sender(), &tx.tx)
+            .expect("no node failure")
+            .expect("passes the pre-check");
+        assert_eq!(state.root(), root, "simulation writes nothing");
+        let out = ex.execute(&state, &env(2), &[tx]).expect("execute");
+        assert_eq!(sim.receipt, out.receipts[0], "same receipt as inclusion");
+        assert_eq!(sim.changes, out.changes, "same state changes as inclusion");
+    }
+    let stale = s[0].transfer(Address([0x42; 20]), 1, 100_000);
+    let mut tx = stale.tx.clone();
+    tx.nonce += 5;
+    let rejected = ex
+        .simulate(&state, &env(2), stale.sender(), &tx)
+        .expect("no node failure");
+    assert!(
+        matches!(rejected, Err(TxRejection::NonceTooHigh { .. })),
+        "{rejected:?}"
+    );
+}
