@@ -23,7 +23,8 @@ use cairn_primitives::{
     TxKind, limits,
 };
 use cairn_rpc_api::{
-    AccountDiff, AccountState, ESTIMATE_MARGIN_PERCENT, SimulationInfo, StorageDiff, TxRequest,
+    AccountDiff, AccountState, ESTIMATE_MARGIN_PERCENT, MAX_PROOF_STORAGE_KEYS, ProofInfo,
+    SimulationInfo, StorageDiff, StorageProof, TrieLeaf, TrieProof, TrieProofNode, TxRequest,
     ViewResult,
 };
 use cairn_rpc_api::{
@@ -296,6 +297,23 @@ fn simulate(
         .simulate(reader, env, req.from, &tx)
         .map_err(|e| internal(&e))?
         .map_err(|r| rejection_error(&r))
+}
+
+fn trie_proof(p: &cairn_state::Proof) -> TrieProof {
+    TrieProof {
+        nodes: p
+            .nodes
+            .iter()
+            .map(|n| TrieProofNode {
+                bitmap: n.bitmap,
+                siblings: n.siblings.iter().map(|h| Hash(*h)).collect(),
+            })
+            .collect(),
+        leaf: p.leaf.map(|(k, v)| TrieLeaf {
+            key_hash: Hash(k),
+            value_hash: Hash(v),
+        }),
+    }
 }
 
 fn account_state(a: Option<Account>) -> Option<AccountState> {
@@ -659,6 +677,57 @@ impl CairnApiServer for RpcNode {
         Ok(self
             .read_state(block, |r| r.storage(&contract, &key.0))?
             .map(Bytes))
+    }
+
+    async fn state_get_proof(
+        &self,
+        address: Address,
+        storage_keys: Vec<Bytes>,
+        block: Option<BlockId>,
+    ) -> RpcResult<ProofInfo> {
+        if storage_keys.len() > MAX_PROOF_STORAGE_KEYS {
+            return Err(invalid_params(format!(
+                "{} storage keys, more than the limit of {MAX_PROOF_STORAGE_KEYS}",
+                storage_keys.len()
+            )));
+        }
+        if let Some(k) = storage_keys
+            .iter()
+            .find(|k| k.0.len() > cairn_state::MAX_STORAGE_KEY_SIZE)
+        {
+            return Err(invalid_params(format!(
+                "a storage key of {} bytes is over the limit of {}",
+                k.0.len(),
+                cairn_state::MAX_STORAGE_KEY_SIZE
+            )));
+        }
+        blocking(&self.chain, move |chain| {
+            let block = resolve_block(chain, block.unwrap_or_default())?;
+            let height = block.header.height;
+            let view = chain.state().at(height).map_err(|e| {
+                ErrorCode::PrunedState.error(format!("state at block {height}: {e}"))
+            })?;
+            let (account, proof) = view.prove_account(&address).map_err(|e| internal(&e))?;
+            let mut storage = Vec::with_capacity(storage_keys.len());
+            for key in storage_keys {
+                let (value, proof) = view
+                    .prove_storage(&address, &key.0)
+                    .map_err(|e| internal(&e))?;
+                storage.push(StorageProof {
+                    key,
+                    value: value.map(Bytes),
+                    proof: trie_proof(&proof),
+                });
+            }
+            Ok(ProofInfo {
+                block_height: height,
+                state_root: view.root(),
+                account: account_state(account),
+                account_proof: trie_proof(&proof),
+                storage,
+            })
+        })
+        .await
     }
 
     async fn state_get_code(

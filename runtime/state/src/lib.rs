@@ -20,7 +20,7 @@ mod keys;
 mod overlay;
 mod state;
 
-pub use cairn_trie::{EMPTY_ROOT, Proof, Version, verify_proof};
+pub use cairn_trie::{EMPTY_ROOT, Proof, ProofNode, Version, verify_proof};
 pub use changes::*;
 pub use error::*;
 pub use keys::*;

@@ -6,7 +6,8 @@ use jsonrpsee::proc_macros::rpc;
 
 use crate::{
     AccountInfo, BlockId, BlockInfo, Bytes, DevAccount, DevTransaction, EventLog, EventQuery, Head,
-    NodeHealth, NodeInfo, PendingTx, ReceiptInfo, SimulationInfo, TxInfo, TxRequest, ViewResult,
+    NodeHealth, NodeInfo, PendingTx, ProofInfo, ReceiptInfo, SimulationInfo, TxInfo, TxRequest,
+    ViewResult,
 };
 
 /// The core methods: chain, state and transaction submission.
@@ -73,6 +74,16 @@ pub trait CairnApi {
         key: Bytes,
         block: Option<BlockId>,
     ) -> RpcResult<Option<Bytes>>;
+
+    /// `state_getProof(address, storage_keys, block?)`: the account and the given storage
+    /// values with Merkle proofs against that block's state root.
+    #[method(name = "state_getProof")]
+    async fn state_get_proof(
+        &self,
+        address: Address,
+        storage_keys: Vec<Bytes>,
+        block: Option<BlockId>,
+    ) -> RpcResult<ProofInfo>;
 
     /// `state_getCode(address, block?)`: the wasm code of a contract; `null` for an account
     /// without code.
@@ -143,6 +154,9 @@ pub trait DevApi {
 /// may change between the estimate and inclusion, and unused gas is refunded anyway.
 pub const ESTIMATE_MARGIN_PERCENT: u64 = 10;
 
+/// Most storage keys one `state_getProof` call proves.
+pub const MAX_PROOF_STORAGE_KEYS: usize = 256;
+
 /// Every method name of [`DevApi`].
 pub const DEV_METHODS: &[&str] = &["dev_accounts", "dev_send", "dev_mine"];
 
@@ -160,6 +174,7 @@ pub const CORE_METHODS: &[&str] = &[
     "node_info",
     "state_getStorage",
     "state_getCode",
+    "state_getProof",
     "events_get",
     "tx_pending",
     "tx_simulate",

@@ -466,3 +466,56 @@ pub struct ViewResult {
     /// Events it emitted (nothing is written).
     pub events: Vec<EventFields>,
 }
+
+/// One internal node of a trie proof (16-ary sparse Merkle tree, docs/state.md).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrieProofNode {
+    /// Which of the 16 children are present (bit i = nibble i).
+    pub bitmap: u16,
+    /// Hashes of the present children other than the one on the key's path, nibble order.
+    pub siblings: Vec<Hash>,
+}
+
+/// The leaf occupying the key's slot, if any.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrieLeaf {
+    /// Its key hash.
+    pub key_hash: Hash,
+    /// Keccak-256 of its value.
+    pub value_hash: Hash,
+}
+
+/// A Merkle proof of a key's value or absence against a state root.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrieProof {
+    /// Internal nodes from the root down.
+    pub nodes: Vec<TrieProofNode>,
+    /// The leaf under the last node on the key's path.
+    pub leaf: Option<TrieLeaf>,
+}
+
+/// A storage value with its proof.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StorageProof {
+    /// The key.
+    pub key: Bytes,
+    /// Its value (`null` = unset, proved absent).
+    pub value: Option<Bytes>,
+    /// The proof (trie key `storage_key(contract, key)`, value the raw bytes).
+    pub proof: TrieProof,
+}
+
+/// `state_getProof`'s result.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProofInfo {
+    /// The block whose state is proved.
+    pub block_height: Height,
+    /// That block's `state_root`, the root every proof verifies against.
+    pub state_root: Hash,
+    /// The account (`null` = absent, proved absent).
+    pub account: Option<AccountState>,
+    /// Its proof (trie key `account_key(address)`, value the canonical account encoding).
+    pub account_proof: TrieProof,
+    /// The requested storage values.
+    pub storage: Vec<StorageProof>,
+}

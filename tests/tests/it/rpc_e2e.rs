@@ -389,6 +389,62 @@ fn deploy_call_events_and_send_and_wait_on_a_devnet() {
         .await;
         assert_eq!(get.return_data, b"hello");
 
+        // state_getProof: the contract account, a set key and an unset key, each verified
+        // against the state root of the block's header.
+        let at = set.location.block_height;
+        let proof = rpc
+            .state_get_proof(
+                contract,
+                vec![Bytes(b"k".to_vec()), Bytes(b"unset".to_vec())],
+                Some(BlockId::Height(at)),
+            )
+            .await
+            .expect("state_getProof");
+        let header = rpc
+            .chain_get_block(BlockId::Height(at), None)
+            .await
+            .expect("block")
+            .expect("exists")
+            .header;
+        assert_eq!(proof.state_root, header.state_root);
+        let account = proof.account.clone().expect("the contract exists");
+        let encoded = cairn_primitives::Canonical::encode(&cairn_state::Account {
+            nonce: account.nonce,
+            balance: account.balance,
+            code_hash: account.code_hash,
+        });
+        let root = header.state_root.0;
+        cairn_state::verify_proof(
+            &root,
+            &cairn_state::account_key(&contract),
+            Some(&encoded),
+            &to_proof(&proof.account_proof),
+        )
+        .expect("account proof verifies");
+        let mut tampered = encoded.clone();
+        tampered[0] ^= 1;
+        assert!(
+            cairn_state::verify_proof(
+                &root,
+                &cairn_state::account_key(&contract),
+                Some(&tampered),
+                &to_proof(&proof.account_proof),
+            )
+            .is_err(),
+            "a tampered account does not verify"
+        );
+        assert_eq!(proof.storage[0].value, Some(Bytes(b"hello".to_vec())));
+        assert_eq!(proof.storage[1].value, None);
+        for sp in &proof.storage {
+            cairn_state::verify_proof(
+                &root,
+                &cairn_state::storage_key(&contract, &sp.key.0).expect("key"),
+                sp.value.as_ref().map(|v| v.0.as_slice()),
+                &to_proof(&sp.proof),
+            )
+            .expect("storage proof verifies");
+        }
+
         // contract_view reads without writing; a failing view is an execution error.
         let head_before = rpc.chain_head().await.expect("head");
         let view = rpc
@@ -554,4 +610,18 @@ fn deploy_call_events_and_send_and_wait_on_a_devnet() {
             .expect_err("replayed");
         assert_eq!(call_code(again), ErrorCode::NonceTooLow.code());
     });
+}
+
+fn to_proof(p: &cairn_rpc_api::TrieProof) -> cairn_state::Proof {
+    cairn_state::Proof {
+        nodes: p
+            .nodes
+            .iter()
+            .map(|n| cairn_state::ProofNode {
+                bitmap: n.bitmap,
+                siblings: n.siblings.iter().map(|h| h.0).collect(),
+            })
+            .collect(),
+        leaf: p.leaf.as_ref().map(|l| (l.key_hash.0, l.value_hash.0)),
+    }
 }
