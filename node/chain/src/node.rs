@@ -31,7 +31,7 @@ use cairn_primitives::{
 use cairn_state::{Account, State, StateConfig, StateError, StateReader};
 use cairn_storage::{MemStore, RocksStore, StorageError, WriteBatch};
 use cairn_vm::{Vm, VmConfig};
-use tokio::sync::{Notify, watch};
+use tokio::sync::{Notify, broadcast, watch};
 
 use crate::genesis::{Genesis, GenesisFileError};
 use crate::{ChainStore, ChainStoreError};
@@ -127,7 +127,12 @@ pub struct Chain {
     data_dir: PathBuf,
     /// Blocks asked for by `dev_mine` that are not committed yet.
     mine_requests: AtomicU64,
+    /// Hashes of newly admitted transactions (RPC `tx_subscribePending`).
+    admitted: broadcast::Sender<Hash>,
 }
+
+/// Admitted-transaction notifications buffered per slow subscriber before it lags.
+pub const ADMITTED_CHANNEL_CAPACITY: usize = 4096;
 
 impl std::fmt::Debug for Chain {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -237,6 +242,7 @@ impl Chain {
             head,
             data_dir: data_dir.to_path_buf(),
             mine_requests: AtomicU64::new(0),
+            admitted: broadcast::channel(ADMITTED_CHANNEL_CAPACITY).0,
         })
     }
 
@@ -288,6 +294,12 @@ impl Chain {
         *self.head.borrow()
     }
 
+    /// A receiver of the hash of every transaction admitted from now on.
+    #[must_use]
+    pub fn subscribe_admitted(&self) -> broadcast::Receiver<Hash> {
+        self.admitted.subscribe()
+    }
+
     /// A receiver that changes whenever a block is committed.
     #[must_use]
     pub fn subscribe_head(&self) -> watch::Receiver<CommittedBlock> {
@@ -301,6 +313,7 @@ impl Chain {
     pub fn submit(&self, raw: Vec<u8>) -> AdmitResult {
         let hash = self.mempool.insert(raw, &CommittedAccounts(&self.state))?;
         self.work.notify_one();
+        let _ = self.admitted.send(hash);
         Ok(hash)
     }
 
@@ -311,6 +324,7 @@ impl Chain {
     pub fn submit_decoded(&self, tx: SignedTransaction) -> AdmitResult {
         let hash = self.mempool.insert(tx, &CommittedAccounts(&self.state))?;
         self.work.notify_one();
+        let _ = self.admitted.send(hash);
         Ok(hash)
     }
 

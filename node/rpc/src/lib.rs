@@ -873,6 +873,81 @@ impl CairnApiServer for RpcNode {
         .await
     }
 
+    async fn subscribe_events(
+        &self,
+        pending: PendingSubscriptionSink,
+        filter: EventQuery,
+    ) -> SubscriptionResult {
+        let mut heads = self.chain.subscribe_head();
+        let mut next = heads.borrow_and_update().height + 1;
+        let sink = pending.accept().await?;
+        loop {
+            tokio::select! {
+                () = sink.closed() => break,
+                changed = heads.changed() => {
+                    if changed.is_err() {
+                        break;
+                    }
+                    let head = heads.borrow_and_update().height;
+                    if head < next {
+                        continue;
+                    }
+                    let query = EventFilter {
+                        from: next,
+                        to: head,
+                        contract: filter.contract,
+                        topic0: filter.topic,
+                    };
+                    next = head + 1;
+                    let found = match ChainStore::events(self.chain.store(), &query) {
+                        Ok(found) => found,
+                        Err(e) => {
+                            tracing::error!(error = %e, "event subscription read failed");
+                            break;
+                        }
+                    };
+                    for e in found {
+                        let log = EventLog {
+                            event: EventFields::from(e.event),
+                            tx_hash: e.tx_hash,
+                            block_height: e.height,
+                            log_index: e.log_index,
+                        };
+                        let msg: SubscriptionMessage = serde_json::value::to_raw_value(&log)?.into();
+                        if sink.send(msg).await.is_err() {
+                            return Ok(());
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn subscribe_pending(&self, pending: PendingSubscriptionSink) -> SubscriptionResult {
+        let mut admitted = self.chain.subscribe_admitted();
+        let sink = pending.accept().await?;
+        loop {
+            tokio::select! {
+                () = sink.closed() => break,
+                next = admitted.recv() => match next {
+                    Ok(hash) => {
+                        let msg: SubscriptionMessage = serde_json::value::to_raw_value(&hash)?.into();
+                        if sink.send(msg).await.is_err() {
+                            break;
+                        }
+                    }
+                    // A slow subscriber skips what it missed rather than stalling admission.
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
+                        tracing::debug!(missed = n, "pending-transaction subscriber lagged");
+                    }
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+                },
+            }
+        }
+        Ok(())
+    }
+
     async fn subscribe_heads(&self, pending: PendingSubscriptionSink) -> SubscriptionResult {
         let mut heads = self.chain.subscribe_head();
         let sink = pending.accept().await?;

@@ -127,6 +127,17 @@ pub trait CairnApi {
         block: Option<BlockId>,
     ) -> RpcResult<ViewResult>;
 
+    /// `events_subscribe(filter)`: a notification (`events_event`, an `EventLog`) for every
+    /// event of a newly committed block matching the filter's contract and topic (its block
+    /// range is ignored).
+    #[subscription(name = "events_subscribe" => "events_event", unsubscribe = "events_unsubscribe", item = EventLog)]
+    async fn subscribe_events(&self, filter: EventQuery) -> SubscriptionResult;
+
+    /// `tx_subscribePending`: a notification (`tx_newPending`, a transaction hash) for every
+    /// transaction admitted to this node's mempool.
+    #[subscription(name = "tx_subscribePending" => "tx_newPending", unsubscribe = "tx_unsubscribePending", item = Hash)]
+    async fn subscribe_pending(&self) -> SubscriptionResult;
+
     /// `chain_subscribeHeads`: a notification (`chain_newHead`, a `Head`) for every committed block.
     #[subscription(name = "chain_subscribeHeads" => "chain_newHead", unsubscribe = "chain_unsubscribeHeads", item = Head)]
     async fn subscribe_heads(&self) -> SubscriptionResult;
@@ -181,4 +192,6 @@ pub const CORE_METHODS: &[&str] = &[
     "tx_estimateGas",
     "contract_view",
     "chain_subscribeHeads",
+    "events_subscribe",
+    "tx_subscribePending",
 ];

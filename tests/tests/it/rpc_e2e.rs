@@ -312,11 +312,15 @@ fn deploy_call_events_and_send_and_wait_on_a_devnet() {
     use cairn_primitives::{Call, Deploy, Hash, Transaction};
 
     let dir = tempfile::tempdir().expect("dir");
-    let (node, _) = devnet(&dir.path().join("d"));
+    let (node, url) = devnet(&dir.path().join("d"));
     let rt = runtime();
     rt.block_on(async {
         let rpc = &node.rpc;
         let from = dev_key(0).address();
+        let ws = WsClientBuilder::default()
+            .build(url.replace("http://", "ws://"))
+            .await
+            .expect("ws connect");
         let wait = |hash: Hash| async move {
             loop {
                 if let Some(r) = rpc.chain_get_receipt(hash).await.expect("receipt") {
@@ -353,6 +357,25 @@ fn deploy_call_events_and_send_and_wait_on_a_devnet() {
             Some(Bytes(code))
         );
 
+        let mut events = ws
+            .subscribe::<cairn_rpc_api::EventLog, _>(
+                "events_subscribe",
+                rpc_params![EventQuery {
+                    contract: Some(contract),
+                    ..EventQuery::default()
+                }],
+                "events_unsubscribe",
+            )
+            .await
+            .expect("events_subscribe");
+        let mut pending = ws
+            .subscribe::<Hash, _>(
+                "tx_subscribePending",
+                rpc_params![],
+                "tx_unsubscribePending",
+            )
+            .await
+            .expect("tx_subscribePending");
         let set = wait(
             rpc.dev_send(send(TxKind::Call(Call {
                 to: contract,
@@ -365,6 +388,22 @@ fn deploy_call_events_and_send_and_wait_on_a_devnet() {
         )
         .await;
         assert_eq!(set.status, ReceiptStatus::Success, "{set:?}");
+        let pushed_hash = tokio::time::timeout(Duration::from_secs(30), pending.next())
+            .await
+            .expect("pending pushed")
+            .expect("open")
+            .expect("hash");
+        assert_eq!(
+            pushed_hash, set.tx_hash,
+            "the admitted transaction is pushed"
+        );
+        let pushed_event = tokio::time::timeout(Duration::from_secs(30), events.next())
+            .await
+            .expect("event pushed")
+            .expect("open")
+            .expect("event");
+        assert_eq!(pushed_event.tx_hash, set.tx_hash);
+        assert_eq!(pushed_event.event.data, b"hello");
         assert_eq!(set.events.len(), 1);
         let topic = Hash([0x11; 32]);
         assert_eq!(set.events[0].event.topics, vec![topic]);
