@@ -49,7 +49,12 @@ impl ChainApp {
                 b.timestamp, p.timestamp
             ));
         }
-        if b.timestamp > ctx.now_ms.saturating_add(MAX_TIMESTAMP_DRIFT_MS) {
+        let allowed = ctx
+            .now_ms
+            .max(p.timestamp)
+            .saturating_add(MAX_TIMESTAMP_DRIFT_MS)
+            .saturating_add(self.chain.time_offset_ms());
+        if b.timestamp > allowed {
             return Err(format!(
                 "timestamp {} is too far ahead of {}",
                 b.timestamp, ctx.now_ms

@@ -129,6 +129,8 @@ pub struct Chain {
     mine_requests: AtomicU64,
     /// Hashes of newly admitted transactions (RPC `tx_subscribePending`).
     admitted: broadcast::Sender<Hash>,
+    /// Devnet clock offset added to proposed timestamps (`dev_increaseTime`), ms.
+    time_offset_ms: AtomicU64,
 }
 
 /// Admitted-transaction notifications buffered per slow subscriber before it lags.
@@ -243,6 +245,7 @@ impl Chain {
             data_dir: data_dir.to_path_buf(),
             mine_requests: AtomicU64::new(0),
             admitted: broadcast::channel(ADMITTED_CHANNEL_CAPACITY).0,
+            time_offset_ms: AtomicU64::new(0),
         })
     }
 
@@ -355,6 +358,25 @@ impl Chain {
             }
         }
         out
+    }
+
+    /// Moves this node's proposal clock forward by `ms` (devnet `dev_increaseTime`); returns
+    /// the total offset. Timestamps never go back: after a restart the offset is gone and
+    /// blocks keep their parent's timestamp until the clock catches up.
+    pub fn increase_time(&self, ms: u64) -> u64 {
+        let before = self
+            .time_offset_ms
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |t| {
+                Some(t.saturating_add(ms))
+            })
+            .unwrap_or(0);
+        before.saturating_add(ms)
+    }
+
+    /// The current proposal clock offset (ms).
+    #[must_use]
+    pub fn time_offset_ms(&self) -> u64 {
+        self.time_offset_ms.load(Ordering::SeqCst)
     }
 
     /// Asks for `blocks` more blocks to be produced at once, empty or not (devnet `dev_mine`).
@@ -479,7 +501,9 @@ impl Chain {
         let mut header = BlockHeader {
             parent_hash: parent.hash(),
             height,
-            timestamp: timestamp.max(parent.header.timestamp),
+            timestamp: timestamp
+                .saturating_add(self.time_offset_ms())
+                .max(parent.header.timestamp),
             proposer,
             tx_root: Hash::ZERO,
             receipts_root: Hash::ZERO,

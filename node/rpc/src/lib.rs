@@ -358,6 +358,26 @@ fn simulation_info(reader: &Reader<'_>, sim: Simulation) -> RpcResult<Simulation
     })
 }
 
+/// The JSON ABI in `code`'s [`cairn_primitives::ABI_SECTION_NAME`] custom section, if any.
+fn abi_of(code: &[u8]) -> RpcResult<Option<serde_json::Value>> {
+    for payload in wasmparser::Parser::new(0).parse_all(code) {
+        let Ok(payload) = payload else {
+            return Ok(None);
+        };
+        if let wasmparser::Payload::CustomSection(section) = payload
+            && section.name() == cairn_primitives::ABI_SECTION_NAME
+        {
+            return serde_json::from_slice(section.data())
+                .map(Some)
+                .map_err(|e| {
+                    ErrorCode::ExecutionFailed
+                        .error(format!("the contract's ABI section is not JSON: {e}"))
+                });
+        }
+    }
+    Ok(None)
+}
+
 /// Runs `f` with the chain on a blocking thread (execution is CPU work).
 async fn blocking<T: Send + 'static>(
     chain: &Arc<Chain>,
@@ -873,6 +893,17 @@ impl CairnApiServer for RpcNode {
         .await
     }
 
+    async fn contract_get_abi(
+        &self,
+        address: Address,
+        block: Option<BlockId>,
+    ) -> RpcResult<Option<serde_json::Value>> {
+        let Some(code) = self.state_get_code(address, block).await? else {
+            return Ok(None);
+        };
+        abi_of(&code.0)
+    }
+
     async fn subscribe_events(
         &self,
         pending: PendingSubscriptionSink,
@@ -1044,6 +1075,16 @@ impl DevApiServer for DevNode {
             .await
             .map_err(|e| internal(&e))?
             .map_err(|r| reject_error(&r))
+    }
+
+    async fn dev_increase_time(&self, seconds: u64) -> RpcResult<u64> {
+        if seconds > cairn_rpc_api::MAX_DEV_TIME_JUMP_SECONDS {
+            return Err(invalid_params(format!(
+                "{seconds} s is over the limit of {} s",
+                cairn_rpc_api::MAX_DEV_TIME_JUMP_SECONDS
+            )));
+        }
+        Ok(self.chain.increase_time(seconds * 1000) / 1000)
     }
 
     async fn dev_mine(&self, blocks: Option<u64>) -> RpcResult<Head> {

@@ -56,3 +56,7 @@ pub type Nonce = u64;
 pub type ChainId = u64;
 /// Milliseconds since the Unix epoch, as proposed in a block header.
 pub type Timestamp = u64;
+
+/// Name of the wasm custom section holding a contract's JSON ABI (the contract SDK writes it;
+/// the node serves it through `contract_getAbi`). Custom sections never affect execution.
+pub const ABI_SECTION_NAME: &str = "cairn:abi";

@@ -138,6 +138,15 @@ pub trait CairnApi {
     #[subscription(name = "tx_subscribePending" => "tx_newPending", unsubscribe = "tx_unsubscribePending", item = Hash)]
     async fn subscribe_pending(&self) -> SubscriptionResult;
 
+    /// `contract_getAbi(address, block?)`: the JSON ABI embedded in the contract's code (the
+    /// `cairn:abi` custom section), or `null` when the account has no code or no ABI.
+    #[method(name = "contract_getAbi")]
+    async fn contract_get_abi(
+        &self,
+        address: Address,
+        block: Option<BlockId>,
+    ) -> RpcResult<Option<serde_json::Value>>;
+
     /// `chain_subscribeHeads`: a notification (`chain_newHead`, a `Head`) for every committed block.
     #[subscription(name = "chain_subscribeHeads" => "chain_newHead", unsubscribe = "chain_unsubscribeHeads", item = Head)]
     async fn subscribe_heads(&self) -> SubscriptionResult;
@@ -159,7 +168,15 @@ pub trait DevApi {
     /// returns the new head.
     #[method(name = "dev_mine")]
     async fn dev_mine(&self, blocks: Option<u64>) -> RpcResult<Head>;
+
+    /// `dev_increaseTime(seconds)`: moves the timestamp of the next blocks forward; returns
+    /// the total offset in seconds. Takes effect from the next block (`dev_mine` for one now).
+    #[method(name = "dev_increaseTime")]
+    async fn dev_increase_time(&self, seconds: u64) -> RpcResult<u64>;
 }
+
+/// Largest single `dev_increaseTime` jump, in seconds (100 years).
+pub const MAX_DEV_TIME_JUMP_SECONDS: u64 = 100 * 365 * 24 * 3600;
 
 /// Margin `tx_estimateGas` adds to the smallest gas limit that succeeds, in percent: state
 /// may change between the estimate and inclusion, and unused gas is refunded anyway.
@@ -169,7 +186,7 @@ pub const ESTIMATE_MARGIN_PERCENT: u64 = 10;
 pub const MAX_PROOF_STORAGE_KEYS: usize = 256;
 
 /// Every method name of [`DevApi`].
-pub const DEV_METHODS: &[&str] = &["dev_accounts", "dev_send", "dev_mine"];
+pub const DEV_METHODS: &[&str] = &["dev_accounts", "dev_send", "dev_mine", "dev_increaseTime"];
 
 /// Every method name of [`CairnApi`], for documentation checks and method listings.
 pub const CORE_METHODS: &[&str] = &[
@@ -191,6 +208,7 @@ pub const CORE_METHODS: &[&str] = &[
     "tx_simulate",
     "tx_estimateGas",
     "contract_view",
+    "contract_getAbi",
     "chain_subscribeHeads",
     "events_subscribe",
     "tx_subscribePending",

@@ -293,6 +293,7 @@ fn kv_contract() -> Vec<u8> {
  (import "cairn" "storage_write" (func $storage_write (param i32 i32 i32 i32)))
  (import "cairn" "emit_event" (func $emit_event (param i32 i32 i32 i32)))
  (memory (export "memory") 1 4)
+ (@custom "cairn:abi" "{\"methods\":[\"get\",\"set\"]}")
  (data (i32.const 0) "k")
  (data (i32.const 32) "\11\11\11\11\11\11\11\11\11\11\11\11\11\11\11\11\11\11\11\11\11\11\11\11\11\11\11\11\11\11\11\11")
  (func (export "set")
@@ -427,6 +428,15 @@ fn deploy_call_events_and_send_and_wait_on_a_devnet() {
         )
         .await;
         assert_eq!(get.return_data, b"hello");
+
+        // The ABI embedded in the code; none for an account without code.
+        let abi = rpc
+            .contract_get_abi(contract, None)
+            .await
+            .expect("contract_getAbi")
+            .expect("the contract carries an ABI");
+        assert_eq!(abi["methods"][1], "set");
+        assert_eq!(rpc.contract_get_abi(from, None).await.expect("abi"), None);
 
         // state_getProof: the contract account, a set key and an unset key, each verified
         // against the state root of the block's header.
