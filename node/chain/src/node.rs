@@ -608,6 +608,25 @@ impl Chain {
             .iter()
             .filter(|r| r.status != cairn_primitives::ReceiptStatus::Success)
             .count();
+        for ((receipt, tx_hash), contract) in outcome
+            .receipts
+            .iter()
+            .zip(&outcome.tx_hashes)
+            .zip(&outcome.contract_addresses)
+        {
+            let status = format!("{:?}", receipt.status);
+            match (contract, &receipt.error) {
+                (Some(address), _) => {
+                    tracing::info!(target: "cairn::tx", height, tx = %tx_hash, status, gas = receipt.gas_used, contract = %address, "deployed")
+                }
+                (None, Some(error)) => {
+                    tracing::info!(target: "cairn::tx", height, tx = %tx_hash, status, gas = receipt.gas_used, error = %error, "failed")
+                }
+                (None, None) => {
+                    tracing::info!(target: "cairn::tx", height, tx = %tx_hash, status, gas = receipt.gas_used, "executed")
+                }
+            }
+        }
         let micros = started.elapsed().as_micros();
         if block.txs.is_empty() {
             tracing::debug!(height, hash = %hash, micros, "empty block committed");

@@ -57,6 +57,9 @@ pub const MAX_BATCH_LEN: u32 = 100;
 /// Most simultaneous connections.
 pub const MAX_CONNECTIONS: u32 = 512;
 
+/// Most subscriptions one WebSocket connection may hold.
+pub const MAX_SUBSCRIPTIONS_PER_CONNECTION: u32 = 64;
+
 /// `tx_sendAndWait`'s default wait for the receipt.
 pub const DEFAULT_WAIT_MS: u64 = 30_000;
 
@@ -121,6 +124,7 @@ impl RpcServer {
             .max_request_body_size(MAX_REQUEST_BODY_BYTES)
             .max_response_body_size(MAX_RESPONSE_BODY_BYTES)
             .max_connections(MAX_CONNECTIONS)
+            .max_subscriptions_per_connection(MAX_SUBSCRIPTIONS_PER_CONNECTION)
             .set_batch_request_config(BatchRequestConfig::Limit(MAX_BATCH_LEN))
             .build();
         let server = Server::builder()
