@@ -617,13 +617,13 @@ impl Chain {
             let status = format!("{:?}", receipt.status);
             match (contract, &receipt.error) {
                 (Some(address), _) => {
-                    tracing::info!(target: "cairn::tx", height, tx = %tx_hash, status, gas = receipt.gas_used, contract = %address, "deployed")
+                    tracing::info!(target: "cairn::tx", height, tx = %tx_hash, status, gas = receipt.gas_used, contract = %address, "deployed");
                 }
                 (None, Some(error)) => {
-                    tracing::info!(target: "cairn::tx", height, tx = %tx_hash, status, gas = receipt.gas_used, error = %error, "failed")
+                    tracing::info!(target: "cairn::tx", height, tx = %tx_hash, status, gas = receipt.gas_used, error = %error, "failed");
                 }
                 (None, None) => {
-                    tracing::info!(target: "cairn::tx", height, tx = %tx_hash, status, gas = receipt.gas_used, "executed")
+                    tracing::info!(target: "cairn::tx", height, tx = %tx_hash, status, gas = receipt.gas_used, "executed");
                 }
             }
         }
