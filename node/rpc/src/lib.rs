@@ -382,6 +382,15 @@ fn abi_of(code: &[u8]) -> RpcResult<Option<serde_json::Value>> {
     Ok(None)
 }
 
+/// Sends `item` to a subscriber; `Ok(false)` once the subscriber is gone.
+async fn push<T: serde::Serialize>(
+    sink: &jsonrpsee::SubscriptionSink,
+    item: &T,
+) -> Result<bool, serde_json::Error> {
+    let msg: SubscriptionMessage = serde_json::value::to_raw_value(item)?.into();
+    Ok(sink.send(msg).await.is_ok())
+}
+
 /// Runs `f` with the chain on a blocking thread (execution is CPU work).
 async fn blocking<T: Send + 'static>(
     chain: &Arc<Chain>,
@@ -948,8 +957,7 @@ impl CairnApiServer for RpcNode {
                             block_height: e.height,
                             log_index: e.log_index,
                         };
-                        let msg: SubscriptionMessage = serde_json::value::to_raw_value(&log)?.into();
-                        if sink.send(msg).await.is_err() {
+                        if !push(&sink, &log).await? {
                             return Ok(());
                         }
                     }
@@ -967,8 +975,7 @@ impl CairnApiServer for RpcNode {
                 () = sink.closed() => break,
                 next = admitted.recv() => match next {
                     Ok(hash) => {
-                        let msg: SubscriptionMessage = serde_json::value::to_raw_value(&hash)?.into();
-                        if sink.send(msg).await.is_err() {
+                        if !push(&sink, &hash).await? {
                             break;
                         }
                     }
@@ -995,8 +1002,7 @@ impl CairnApiServer for RpcNode {
                     }
                     let h = *heads.borrow_and_update();
                     let head = Head { height: h.height, hash: h.hash, timestamp: h.timestamp };
-                    let msg: SubscriptionMessage = serde_json::value::to_raw_value(&head)?.into();
-                    if sink.send(msg).await.is_err() {
+                    if !push(&sink, &head).await? {
                         break;
                     }
                 }
