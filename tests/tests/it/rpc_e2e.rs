@@ -429,6 +429,52 @@ fn deploy_call_events_and_send_and_wait_on_a_devnet() {
         .await;
         assert_eq!(get.return_data, b"hello");
 
+        // The transaction and its block, by hash and by height, hashes or whole.
+        let info = rpc
+            .chain_get_transaction(set.tx_hash)
+            .await
+            .expect("chain_getTransaction")
+            .expect("included");
+        assert_eq!(info.from, from);
+        assert_eq!(info.location, set.location);
+        assert_eq!(info.transaction.tx_hash(), set.tx_hash);
+        let by_hash = rpc
+            .chain_get_block(BlockId::Hash(set.location.block_hash), Some(true))
+            .await
+            .expect("chain_getBlock")
+            .expect("known");
+        assert_eq!(by_hash.header.height, set.location.block_height);
+        match by_hash.transactions {
+            cairn_rpc_api::BlockTransactions::Full(txs) => {
+                assert_eq!(txs[set.location.index as usize], info.transaction);
+            }
+            other => panic!("full_txs returns whole transactions: {other:?}"),
+        }
+        match rpc
+            .chain_get_block(BlockId::Height(set.location.block_height), None)
+            .await
+            .expect("chain_getBlock")
+            .expect("known")
+            .transactions
+        {
+            cairn_rpc_api::BlockTransactions::Hashes(h) => assert!(h.contains(&set.tx_hash)),
+            other => panic!("hashes by default: {other:?}"),
+        }
+        assert_eq!(
+            rpc.chain_get_block(BlockId::Height(1_000_000), None)
+                .await
+                .expect("chain_getBlock"),
+            None
+        );
+        assert_eq!(
+            rpc.chain_get_transaction(Hash([3; 32]))
+                .await
+                .expect("unknown"),
+            None
+        );
+        let health = rpc.node_health().await.expect("node_health");
+        assert!(health.healthy && health.head >= set.location.block_height);
+
         // The ABI embedded in the code; none for an account without code.
         let abi = rpc
             .contract_get_abi(contract, None)
