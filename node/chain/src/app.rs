@@ -158,7 +158,7 @@ impl Application for ChainApp {
     }
 
     fn gossip_received(&self, bytes: Vec<u8>) {
-        if let Err(reason) = self.chain.submit(bytes) {
+        if let Err(reason) = self.chain.submit_from_peer(bytes) {
             tracing::debug!(%reason, "gossiped transaction not admitted");
         }
     }

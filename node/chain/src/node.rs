@@ -131,6 +131,8 @@ pub struct Chain {
     admitted: broadcast::Sender<Hash>,
     /// Devnet clock offset added to proposed timestamps (`dev_increaseTime`), ms.
     time_offset_ms: AtomicU64,
+    /// Forwards transactions admitted through this node to the other validators.
+    gossip: std::sync::OnceLock<Box<dyn Fn(Vec<u8>) + Send + Sync>>,
 }
 
 /// Admitted-transaction notifications buffered per slow subscriber before it lags.
@@ -246,6 +248,7 @@ impl Chain {
             mine_requests: AtomicU64::new(0),
             admitted: broadcast::channel(ADMITTED_CHANNEL_CAPACITY).0,
             time_offset_ms: AtomicU64::new(0),
+            gossip: std::sync::OnceLock::new(),
         })
     }
 
@@ -309,11 +312,32 @@ impl Chain {
         self.head.subscribe()
     }
 
-    /// Admits a transaction (canonical bytes) to the mempool and wakes the proposer.
+    /// Sets where transactions admitted through [`Self::submit`] are forwarded (the other
+    /// validators). Set once, when consensus starts; later calls are ignored.
+    pub fn set_gossip(&self, forward: impl Fn(Vec<u8>) + Send + Sync + 'static) {
+        let _ = self.gossip.set(Box::new(forward));
+    }
+
+    /// Admits a transaction (canonical bytes) from a client to the mempool, wakes the
+    /// proposer, and forwards it to the other validators so whichever leads next includes it.
     ///
     /// # Errors
     /// The mempool's typed rejection.
     pub fn submit(&self, raw: Vec<u8>) -> AdmitResult {
+        let forward = self.gossip.get().map(|_| raw.clone());
+        let hash = self.submit_from_peer(raw)?;
+        if let (Some(bytes), Some(gossip)) = (forward, self.gossip.get()) {
+            gossip(bytes);
+        }
+        Ok(hash)
+    }
+
+    /// Admits a transaction another validator forwarded (never forwarded again: validators
+    /// are fully connected).
+    ///
+    /// # Errors
+    /// The mempool's typed rejection.
+    pub fn submit_from_peer(&self, raw: Vec<u8>) -> AdmitResult {
         let hash = self.mempool.insert(raw, &CommittedAccounts(&self.state))?;
         self.work.notify_one();
         let _ = self.admitted.send(hash);

@@ -44,8 +44,12 @@ enum Command {
         #[arg(long)]
         data_dir: PathBuf,
         /// This validator's p2p address written into the genesis (default: a free loopback port).
-        #[arg(long)]
+        #[arg(long, conflicts_with = "validators")]
         p2p_addr: Option<std::net::SocketAddr>,
+        /// Write a local network of N validators instead: DATA_DIR/node0 … node{N-1}, one
+        /// genesis, one key each, p2p on free loopback ports.
+        #[arg(long)]
+        validators: Option<usize>,
         #[command(flatten)]
         genesis: node_cmd::GenesisArgs,
     },
@@ -85,6 +89,24 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Init {
             data_dir,
             p2p_addr,
+            validators: Some(n),
+            genesis,
+        }) => {
+            let _ = p2p_addr;
+            let g = node_cmd::init_network(&data_dir, &genesis, n)?;
+            println!(
+                "initialised a {n}-validator network in {}/node0 … node{} (chain id {}); run \
+                 `cairn node --data-dir {}/nodeI --rpc-addr 127.0.0.1:PORT` for each",
+                data_dir.display(),
+                n - 1,
+                g.chain_id,
+                data_dir.display()
+            );
+        }
+        Some(Command::Init {
+            data_dir,
+            p2p_addr,
+            validators: None,
             genesis,
         }) => {
             let g = node_cmd::init(&data_dir, &genesis, p2p_addr)?;

@@ -89,8 +89,7 @@ fn parse_duration(s: &str) -> Result<Duration, String> {
 
 fn genesis_from(
     args: &GenesisArgs,
-    validator: &SecretKey,
-    p2p: SocketAddr,
+    validators: &[(SecretKey, SocketAddr)],
 ) -> anyhow::Result<Genesis> {
     if args.accounts > MAX_DEV_ACCOUNTS {
         bail!(
@@ -127,10 +126,13 @@ fn genesis_from(
         timestamp,
         block_gas_limit: args.gas_limit,
         min_gas_price,
-        validators: vec![GenesisValidator {
-            public_key: validator.public_key(),
-            p2p_address: p2p,
-        }],
+        validators: validators
+            .iter()
+            .map(|(key, p2p)| GenesisValidator {
+                public_key: key.public_key(),
+                p2p_address: *p2p,
+            })
+            .collect(),
         accounts,
     };
     genesis.validate()?;
@@ -172,9 +174,38 @@ pub(crate) fn init(
         Some(a) => a,
         None => free_local_addr()?,
     };
-    let genesis = genesis_from(args, &key, p2p)?;
+    let genesis = genesis_from(args, &[(key.clone(), p2p)])?;
     write_key(&data_dir.join(VALIDATOR_KEY_FILE), &key)?;
     genesis.save(&genesis_path)?;
+    Ok(genesis)
+}
+
+/// Most validators `cairn init --validators` writes a local network for.
+pub(crate) const MAX_LOCAL_VALIDATORS: usize = 64;
+
+/// `cairn init --validators N`: a local network in `dir/node0 … dir/node{N-1}`, each with the
+/// same genesis and its own key, p2p on free loopback ports.
+pub(crate) fn init_network(dir: &Path, args: &GenesisArgs, n: usize) -> anyhow::Result<Genesis> {
+    if n == 0 || n > MAX_LOCAL_VALIDATORS {
+        bail!("--validators {n} is outside 1..={MAX_LOCAL_VALIDATORS}");
+    }
+    if dir.join("node0").exists() {
+        bail!(
+            "{} already holds a network (remove it to start a new one)",
+            dir.display()
+        );
+    }
+    let mut validators = Vec::with_capacity(n);
+    for _ in 0..n {
+        validators.push((random_key()?, free_local_addr()?));
+    }
+    let genesis = genesis_from(args, &validators)?;
+    for (i, (key, _)) in validators.iter().enumerate() {
+        let node = dir.join(format!("node{i}"));
+        std::fs::create_dir_all(&node).with_context(|| format!("creating {}", node.display()))?;
+        write_key(&node.join(VALIDATOR_KEY_FILE), key)?;
+        genesis.save(&node.join(GENESIS_FILE))?;
+    }
     Ok(genesis)
 }
 
@@ -273,18 +304,20 @@ pub(crate) fn node(
         data_dir: data_dir.join(CONSENSUS_DIR),
         partition_prefix: "cairn".into(),
         namespace,
-        timeouts: if single {
-            // A lone validator's views must outlast the idle heartbeat plus the block time,
-            // whatever the user picks (`--heartbeat 60s` is a fine devnet).
-            let mut t = cairn_consensus::Timeouts::devnet();
-            let floor = run.heartbeat + run.block_time + Duration::from_secs(5);
+        timeouts: {
+            // Views must outlast the idle heartbeat plus the block time, whatever the user
+            // picks (`--heartbeat 60s` is a fine devnet).
+            let (mut t, slack) = if single {
+                (cairn_consensus::Timeouts::devnet(), Duration::from_secs(5))
+            } else {
+                (cairn_consensus::Timeouts::network(), Duration::from_secs(1))
+            };
+            let floor = run.heartbeat + run.block_time + slack;
             if t.leader < floor {
                 t.leader = floor;
                 t.certification = floor * 2;
             }
             t
-        } else {
-            cairn_consensus::Timeouts::network()
         },
         pacing: cairn_consensus::Pacing {
             block_time: run.block_time,
@@ -308,6 +341,14 @@ pub(crate) fn node(
     let rpc_addr = rpc.local_addr();
     let handle = cairn_consensus::start(config, ChainApp::new(Arc::clone(&chain)))
         .map_err(|e| anyhow::anyhow!("consensus: {e}"))?;
+    if !single {
+        let gossiper = handle.gossiper();
+        chain.set_gossip(move |bytes| {
+            if !gossiper.send(bytes) {
+                tracing::debug!("transaction gossip queue full; peers get it from the block");
+            }
+        });
+    }
     // Machine-readable line (tests and scripts wait for it), then the human banner.
     println!("rpc listening on http://{rpc_addr}");
     if let Some(banner) = banner {

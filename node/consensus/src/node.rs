@@ -41,6 +41,23 @@ const STOP_TIMEOUT: Duration = Duration::from_secs(5);
 /// What the consensus thread hands back once the engine runs.
 type Started = (Arc<Status>, futures::channel::mpsc::Sender<Vec<u8>>);
 
+/// Sends transactions to every other validator; see [`Handle::gossiper`]. Once the engine
+/// stops, sends return `false`.
+#[derive(Clone, Debug)]
+pub struct Gossiper(Arc<std::sync::Mutex<futures::channel::mpsc::Sender<Vec<u8>>>>);
+
+impl Gossiper {
+    /// Queues `bytes` for every other validator; `false` when oversized, the queue is full, or
+    /// the engine stopped (gossip is best effort).
+    pub fn send(&self, bytes: Vec<u8>) -> bool {
+        bytes.len() <= crate::MAX_GOSSIP_BYTES
+            && self
+                .0
+                .lock()
+                .is_ok_and(|mut queue| queue.try_send(bytes).is_ok())
+    }
+}
+
 /// A running validator. Dropping the handle stops it (blocking until its thread exits).
 pub struct Handle {
     stop: Option<oneshot::Sender<()>>,
@@ -72,6 +89,18 @@ impl Handle {
                 .gossip
                 .lock()
                 .is_ok_and(|mut queue| queue.try_send(bytes).is_ok())
+    }
+
+    /// A cloneable sender of transaction gossip, for components that outlive borrows of the
+    /// handle (the node's RPC path). Same semantics as [`Handle::gossip`].
+    #[must_use]
+    pub fn gossiper(&self) -> Gossiper {
+        let queue = self
+            .gossip
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
+        Gossiper(Arc::new(std::sync::Mutex::new(queue)))
     }
 
     /// Whether the engine stopped itself (fatal application error or runtime failure).

@@ -2,6 +2,7 @@
 //! driven from outside.
 
 mod deps;
+mod network;
 mod node_cli;
 mod node_restart;
 mod rpc_doc;

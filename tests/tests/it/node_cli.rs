@@ -41,6 +41,7 @@ fn runtime() -> tokio::runtime::Runtime {
 
 #[test]
 fn node_stops_on_sigterm_and_restarts_at_the_same_head() {
+    let _serial = crate::node_restart::serial();
     let dir = tempfile::tempdir().expect("dir");
     let data = dir.path().join("n");
     let ok = Command::new(cairn_bin())
@@ -105,6 +106,7 @@ fn node_stops_on_sigterm_and_restarts_at_the_same_head() {
 
 #[test]
 fn node_on_an_uninitialised_dir_says_what_to_do() {
+    let _serial = crate::node_restart::serial();
     let dir = tempfile::tempdir().expect("dir");
     let out = Command::new(cairn_bin())
         .args(["node", "--data-dir"])
@@ -125,6 +127,7 @@ fn node_on_an_uninitialised_dir_says_what_to_do() {
 
 #[test]
 fn devnet_prints_its_accounts_serves_rpc_and_stops_on_ctrl_c() {
+    let _serial = crate::node_restart::serial();
     let dir = tempfile::tempdir().expect("dir");
     let data = dir.path().join("devnet");
     let mut cmd = Command::new(cairn_bin());

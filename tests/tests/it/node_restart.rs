@@ -35,6 +35,14 @@ pub(crate) fn dev_key(i: u32) -> SecretKey {
     ]))
 }
 
+/// Serialises the tests that run node processes: on a 2-core CI machine, several chains at
+/// once would make each one's timing unrepresentative (and a 4-validator network miss views).
+pub(crate) fn serial() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// A running `cairn node`, killed when dropped.
 pub(crate) struct Node {
     pub(crate) child: Child,
@@ -207,6 +215,7 @@ async fn wait_receipt(rpc: &HttpClient, hash: Hash) -> ReceiptInfo {
 
 #[test]
 fn node_survives_sigkill_and_keeps_every_receipt_it_returned() {
+    let _serial = crate::node_restart::serial();
     let dir = tempfile::tempdir().expect("tempdir");
     let data = dir.path().join("node");
     let status = Command::new(cairn_bin())

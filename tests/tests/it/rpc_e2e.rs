@@ -49,6 +49,7 @@ fn call_code(e: jsonrpsee::core::ClientError) -> i32 {
 
 #[test]
 fn devnet_methods_and_subscriptions_over_http_and_ws() {
+    let _serial = crate::node_restart::serial();
     let dir = tempfile::tempdir().expect("dir");
     let (node, url) = devnet(&dir.path().join("d"));
     let rt = runtime();
@@ -216,6 +217,7 @@ fn error_code(body: &str) -> i64 {
 
 #[test]
 fn bad_input_gets_clear_errors_and_the_node_carries_on() {
+    let _serial = crate::node_restart::serial();
     let dir = tempfile::tempdir().expect("dir");
     let (node, url) = devnet(&dir.path().join("d"));
 
@@ -310,6 +312,7 @@ fn kv_contract() -> Vec<u8> {
 
 #[test]
 fn deploy_call_events_and_send_and_wait_on_a_devnet() {
+    let _serial = crate::node_restart::serial();
     use cairn_primitives::{Call, Deploy, Hash, Transaction};
 
     let dir = tempfile::tempdir().expect("dir");
