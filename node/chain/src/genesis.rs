@@ -233,18 +233,7 @@ impl Genesis {
 /// Largest block a proposer builds, in transactions (the protocol's limit).
 pub const MAX_BLOCK_TXS: usize = limits::MAX_BLOCK_TXS;
 
-/// Domain of the dev-account key derivation: dev account `i` has the secret key
-/// `keccak256(DEV_ACCOUNT_DOMAIN ‖ i as 4 big-endian bytes)`, so its address is the same on
-/// every machine and every run (documented in `docs/architecture.md`). Never fund these
-/// keys on a real network: everyone knows them.
-pub const DEV_ACCOUNT_DOMAIN: &[u8] = b"cairn/dev-account/v1";
+pub use cairn_primitives::{DEV_ACCOUNT_DOMAIN, dev_account_key};
 
 /// Most dev accounts a genesis may be generated with.
 pub const MAX_DEV_ACCOUNTS: u32 = 10_000;
-
-/// The secret key of dev account `index`.
-#[must_use]
-pub fn dev_account_key(index: u32) -> cairn_primitives::SecretKey {
-    let seed = cairn_primitives::keccak256_parts(&[DEV_ACCOUNT_DOMAIN, &index.to_be_bytes()]);
-    cairn_primitives::SecretKey::from_bytes(&seed)
-}

@@ -230,6 +230,8 @@ impl Chain {
         pool_config.max_tx_gas = genesis.block_gas_limit;
         pool_config.intrinsic_gas_base = executor.config().tx_base_gas;
         pool_config.intrinsic_gas_per_byte = executor.config().tx_byte_gas;
+        pool_config.intrinsic_gas_deploy_base = executor.config().deploy_base_gas;
+        pool_config.intrinsic_gas_per_code_byte = executor.config().deploy_code_byte_gas;
         let (head, _) = watch::channel(CommittedBlock {
             height: head_height,
             hash: head_block.hash(),
@@ -546,7 +548,7 @@ impl Chain {
             .collect();
         if !permanent.is_empty() {
             for s in &built.skipped {
-                tracing::debug!(tx = %s.tx_hash, reason = %s.reason, "dropped from the pool");
+                tracing::info!(tx = %s.tx_hash, reason = %s.reason, "dropped from the pool");
             }
             self.mempool.remove(&permanent);
         }

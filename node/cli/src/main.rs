@@ -61,6 +61,11 @@ enum Command {
         #[command(flatten)]
         run: node_cmd::RunArgs,
     },
+    /// Print the ABI a contract's wasm file carries (its `cairn:abi` section) as JSON.
+    Abi {
+        /// The contract's .wasm file.
+        file: PathBuf,
+    },
     /// Print the address of a secret key (0x-hex seed), or of a fresh random key.
     Address {
         /// A 32-byte secret key as 0x-hex; omitted: generate one and print both.
@@ -116,6 +121,24 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 g.chain_id,
                 g.accounts.len()
             );
+        }
+        Some(Command::Abi { file }) => {
+            let code = std::fs::read(&file)
+                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+            anyhow::ensure!(
+                code.starts_with(b"\0asm"),
+                "{} is not a wasm module",
+                file.display()
+            );
+            let text = cairn_primitives::abi_section(&code).ok_or_else(|| {
+                anyhow::anyhow!(
+                    "{} has no ABI (no `cairn:abi` section: was it built with cairn-sdk?)",
+                    file.display()
+                )
+            })?;
+            let abi = cairn_rpc_api::parse_abi(&text)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            println!("{}", serde_json::to_string_pretty(&abi)?);
         }
         Some(Command::Node { data_dir, run }) => {
             node_cmd::init_logs();

@@ -54,6 +54,10 @@ pub struct MempoolConfig {
     pub intrinsic_gas_base: Gas,
     /// Intrinsic gas per encoded byte (the executor's per-byte cost).
     pub intrinsic_gas_per_byte: Gas,
+    /// Extra intrinsic gas of a deploy (the executor's deploy base cost).
+    pub intrinsic_gas_deploy_base: Gas,
+    /// Extra intrinsic gas per byte of deployed code (the executor's per-code-byte cost).
+    pub intrinsic_gas_per_code_byte: Gas,
     /// Most transactions in the pool.
     pub max_txs: usize,
     /// Most encoded bytes in the pool.
@@ -83,6 +87,8 @@ impl MempoolConfig {
             max_tx_gas: Gas::MAX,
             intrinsic_gas_base: 0,
             intrinsic_gas_per_byte: 0,
+            intrinsic_gas_deploy_base: 0,
+            intrinsic_gas_per_code_byte: 0,
             max_txs: DEFAULT_MAX_POOL_TXS,
             max_bytes: DEFAULT_MAX_POOL_BYTES,
             max_txs_per_sender: DEFAULT_MAX_TXS_PER_SENDER,

@@ -362,24 +362,15 @@ fn simulation_info(reader: &Reader<'_>, sim: Simulation) -> RpcResult<Simulation
     })
 }
 
-/// The JSON ABI in `code`'s [`cairn_primitives::ABI_SECTION_NAME`] custom section, if any.
+/// The JSON ABI in `code`'s [`cairn_primitives::ABI_SECTION_NAME`] custom section, merged
+/// into one document ([`cairn_rpc_api::parse_abi`]), if any.
 fn abi_of(code: &[u8]) -> RpcResult<Option<serde_json::Value>> {
-    for payload in wasmparser::Parser::new(0).parse_all(code) {
-        let Ok(payload) = payload else {
-            return Ok(None);
-        };
-        if let wasmparser::Payload::CustomSection(section) = payload
-            && section.name() == cairn_primitives::ABI_SECTION_NAME
-        {
-            return serde_json::from_slice(section.data())
-                .map(Some)
-                .map_err(|e| {
-                    ErrorCode::ExecutionFailed
-                        .error(format!("the contract's ABI section is not JSON: {e}"))
-                });
-        }
-    }
-    Ok(None)
+    let Some(text) = cairn_primitives::abi_section(code) else {
+        return Ok(None);
+    };
+    cairn_rpc_api::parse_abi(&text).map(Some).map_err(|e| {
+        ErrorCode::ExecutionFailed.error(format!("the contract's ABI section is malformed: {e}"))
+    })
 }
 
 /// Sends `item` to a subscriber; `Ok(false)` once the subscriber is gone.
@@ -1071,15 +1062,27 @@ impl DevApiServer for DevNode {
                     .fold(committed, u64::max)
             }
         };
-        let signed = key.sign_tx(Transaction {
+        let mut unsigned = Transaction {
             chain_id: genesis.chain_id,
             nonce,
-            gas_limit: tx
-                .gas_limit
-                .unwrap_or(DEV_DEFAULT_GAS_LIMIT.min(genesis.block_gas_limit)),
+            gas_limit: 0,
             gas_price: tx.gas_price.unwrap_or(genesis.min_gas_price),
             kind: tx.kind,
-        });
+        };
+        unsigned.gas_limit = match tx.gas_limit {
+            Some(g) => g,
+            None => {
+                // The gas limit's value does not change the encoding's length.
+                let intrinsic = self
+                    .chain
+                    .executor()
+                    .intrinsic_gas(&key.sign_tx(unsigned.clone()));
+                intrinsic
+                    .saturating_add(DEV_DEFAULT_GAS_LIMIT)
+                    .min(genesis.block_gas_limit)
+            }
+        };
+        let signed = key.sign_tx(unsigned);
         let chain = Arc::clone(&self.chain);
         tokio::task::spawn_blocking(move || chain.submit(signed.encode()))
             .await

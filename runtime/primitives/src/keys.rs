@@ -163,6 +163,20 @@ pub fn verify_batch(items: &[BatchItem<'_>]) -> Result<(), SignatureError> {
     Err(SignatureError::InvalidAt(0))
 }
 
+/// Domain of the dev-account key derivation: dev account `i` has the secret key
+/// `keccak256(DEV_ACCOUNT_DOMAIN ‖ i as 4 big-endian bytes)`, so its address is the same on
+/// every machine and every run: the devnet, the testkit and the client all derive the same
+/// accounts (documented in `docs/architecture.md`). Never fund these keys on a real
+/// network: everyone knows them.
+pub const DEV_ACCOUNT_DOMAIN: &[u8] = b"cairn/dev-account/v1";
+
+/// The secret key of dev account `index`.
+#[must_use]
+pub fn dev_account_key(index: u32) -> SecretKey {
+    let seed = crate::keccak256_parts(&[DEV_ACCOUNT_DOMAIN, &index.to_be_bytes()]);
+    SecretKey::from_bytes(&seed)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -60,3 +60,56 @@ pub type Timestamp = u64;
 /// Name of the wasm custom section holding a contract's JSON ABI (the contract SDK writes it;
 /// the node serves it through `contract_getAbi`). Custom sections never affect execution.
 pub const ABI_SECTION_NAME: &str = "cairn:abi";
+
+/// The contents of the custom sections named `name` in a wasm module, concatenated in
+/// order; `None` when there is none or the module's framing is malformed. Reads only the
+/// section framing (magic, version, section ids and LEB128 sizes).
+#[must_use]
+pub fn custom_section(wasm: &[u8], name: &str) -> Option<alloc::vec::Vec<u8>> {
+    fn leb_u32(bytes: &[u8], pos: &mut usize) -> Option<u32> {
+        let mut result = 0u32;
+        for shift in (0..35).step_by(7) {
+            let b = *bytes.get(*pos)?;
+            *pos += 1;
+            result |= u32::from(b & 0x7f).checked_shl(shift)?;
+            if b & 0x80 == 0 {
+                return Some(result);
+            }
+        }
+        None
+    }
+    if wasm.get(..4)? != b"\0asm" || wasm.len() < 8 {
+        return None;
+    }
+    let mut pos = 8;
+    let mut found: Option<alloc::vec::Vec<u8>> = None;
+    while pos < wasm.len() {
+        let id = wasm[pos];
+        pos += 1;
+        let size = leb_u32(wasm, &mut pos)? as usize;
+        let end = pos.checked_add(size)?;
+        let body = wasm.get(pos..end)?;
+        if id == 0 {
+            let mut p = 0;
+            let name_len = leb_u32(body, &mut p)? as usize;
+            let section_name = body.get(p..p.checked_add(name_len)?)?;
+            if section_name == name.as_bytes() {
+                found
+                    .get_or_insert_with(alloc::vec::Vec::new)
+                    .extend_from_slice(&body[p + name_len..]);
+            }
+        }
+        pos = end;
+    }
+    found
+}
+
+/// The text of a contract's ABI section ([`ABI_SECTION_NAME`]): one JSON object per line,
+/// a `"kind":"contract"` line and one `"kind":"event"` line per event (`docs/protocol.md`).
+/// NUL padding a linker may insert between lines is dropped.
+#[must_use]
+pub fn abi_section(wasm: &[u8]) -> Option<alloc::string::String> {
+    let mut bytes = custom_section(wasm, ABI_SECTION_NAME)?;
+    bytes.retain(|b| *b != 0);
+    alloc::string::String::from_utf8(bytes).ok()
+}

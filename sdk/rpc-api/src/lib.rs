@@ -14,10 +14,12 @@
 //! This first part carries the methods the chain needs end to end (`tx_send`,
 //! `chain_getReceipt`, `state_getAccount`, `chain_head`, …); the RPC issue adds the rest.
 
+mod abi;
 mod api;
 mod errors;
 mod types;
 
+pub use abi::*;
 pub use api::*;
 pub use errors::*;
 pub use types::*;

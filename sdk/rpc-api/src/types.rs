@@ -364,8 +364,9 @@ pub struct TxRequest {
     /// Default: the sender's next nonce (`dev_send`: counting its pending transactions).
     #[serde(default)]
     pub nonce: Option<Nonce>,
-    /// Default: [`DEV_DEFAULT_GAS_LIMIT`] capped at the block gas limit (`dev_send`), the
-    /// block gas limit (`tx_simulate`).
+    /// Default: the transaction's intrinsic gas plus [`DEV_DEFAULT_GAS_LIMIT`], capped at
+    /// the block gas limit (`dev_send`: a large deploy's code costs more than the budget
+    /// alone); the block gas limit (`tx_simulate`).
     #[serde(default)]
     pub gas_limit: Option<Gas>,
     /// Default: the node's minimum gas price (decimal string).
@@ -373,7 +374,8 @@ pub struct TxRequest {
     pub gas_price: Option<Amount>,
 }
 
-/// The gas limit `dev_send` uses when none is given.
+/// The execution budget `dev_send` gives a transaction on top of its intrinsic gas when no
+/// gas limit is given.
 pub const DEV_DEFAULT_GAS_LIMIT: Gas = 10_000_000;
 
 mod opt_u256_dec {

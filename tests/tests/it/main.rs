@@ -1,6 +1,7 @@
 //! Cross-crate tests: workspace rules, and (as the node grows) the real `cairn` binary
 //! driven from outside.
 
+mod contracts_e2e;
 mod deps;
 mod network;
 mod node_cli;

@@ -49,7 +49,7 @@ pub(crate) struct Node {
     pub(crate) rpc: HttpClient,
     /// The RPC URL (`http://127.0.0.1:port`).
     pub(crate) url: String,
-    lines: mpsc::Receiver<String>,
+    pub(crate) lines: mpsc::Receiver<String>,
     /// The node's "chain opened" log line (height and state root it reopened at).
     pub(crate) opened: String,
 }

@@ -170,6 +170,37 @@ fn intrinsic_gas_is_a_lower_bound_on_the_gas_limit() {
 }
 
 #[test]
+fn a_deploy_pays_intrinsic_gas_for_its_code() {
+    use cairn_primitives::Deploy;
+    let k = key(0);
+    let deploy = |gas_limit| {
+        let mut t = transfer_tx(0, 1, gas_limit, 0);
+        t.kind = TxKind::Deploy(Deploy {
+            code: vec![0; 1_000],
+            init: None,
+            salt: None,
+            value: Amount::zero(),
+        });
+        k.sign_tx(t)
+    };
+    let size = deploy(0).encode().len() as u64;
+    let pool = pool_with(|c| {
+        c.intrinsic_gas_base = 20_000;
+        c.intrinsic_gas_per_byte = 10;
+        c.intrinsic_gas_deploy_base = 30_000;
+        c.intrinsic_gas_per_code_byte = 200;
+    });
+    // Without the code's cost the transaction could never execute: refused at the door,
+    // not dropped silently by the block builder later.
+    let min = 20_000 + 10 * size + 30_000 + 200 * 1_000;
+    assert_eq!(
+        pool.insert(deploy(min - 1), &rich(1)),
+        Err(RejectReason::GasLimitTooLow { min, got: min - 1 })
+    );
+    assert!(pool.insert(deploy(min), &rich(1)).is_ok());
+}
+
+#[test]
 fn cost_overflow_is_a_rejection_not_a_panic() {
     let k = key(0);
     let mut accounts = rich(1);
