@@ -17,6 +17,16 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 step "wasm32 build of the guest-side crates"
 cargo build --locked -p cairn-primitives --target wasm32-unknown-unknown --no-default-features
 
+step "example contracts for wasm32 (the contract profile, where cairn-testkit looks for them)"
+contracts=()
+for manifest in contracts/*/Cargo.toml; do
+  contracts+=(-p "$(sed -n 's/^name = "\(.*\)"$/\1/p' "$manifest" | head -1)")
+done
+CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target}/wasm" \
+CARGO_ENCODED_RUSTFLAGS=$'-Clink-arg=--max-memory=4194304\x1f-Clink-arg=-zstack-size=65536' \
+  cargo build --locked --lib --target wasm32-unknown-unknown --profile contract "${contracts[@]}"
+ls -l "${CARGO_TARGET_DIR:-target}"/wasm/wasm32-unknown-unknown/contract/*.wasm
+
 step "cargo test --workspace"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
