@@ -234,14 +234,7 @@ impl Token {
     #[call]
     pub fn burn(&mut self, amount: u128) -> Result<(), TokenError> {
         let from = env::caller();
-        let balance = self.balance_of(from);
-        let Some(left) = balance.checked_sub(amount) else {
-            return Err(TokenError::InsufficientBalance {
-                balance,
-                needed: amount,
-            });
-        };
-        self.balances.insert(&from, &left);
+        self.debit(from, amount)?;
         self.total_supply -= amount;
         env::emit(&Transfer {
             from,
@@ -253,7 +246,8 @@ impl Token {
 }
 
 impl Token {
-    fn move_tokens(&mut self, from: Address, to: Address, amount: u128) -> Result<(), TokenError> {
+    /// Takes `amount` out of `from`'s balance.
+    fn debit(&mut self, from: Address, amount: u128) -> Result<(), TokenError> {
         let balance = self.balance_of(from);
         let Some(left) = balance.checked_sub(amount) else {
             return Err(TokenError::InsufficientBalance {
@@ -262,6 +256,11 @@ impl Token {
             });
         };
         self.balances.insert(&from, &left);
+        Ok(())
+    }
+
+    fn move_tokens(&mut self, from: Address, to: Address, amount: u128) -> Result<(), TokenError> {
+        self.debit(from, amount)?;
         let to_balance = self.balance_of(to);
         // Cannot overflow: the sum of balances is the total supply.
         self.balances.insert(&to, &(to_balance + amount));

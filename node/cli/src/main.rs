@@ -61,6 +61,13 @@ enum Command {
         #[command(flatten)]
         run: node_cmd::RunArgs,
     },
+    /// Build a contract crate for wasm32 with the size-optimised contract profile, check it
+    /// against the VM's deploy rules, and print its size and ABI summary.
+    Build {
+        /// The contract crate's directory.
+        #[arg(long, default_value = ".")]
+        path: PathBuf,
+    },
     /// Print the ABI a contract's wasm file carries (its `cairn:abi` section) as JSON.
     Abi {
         /// The contract's .wasm file.
@@ -82,6 +89,73 @@ fn main() -> std::process::ExitCode {
             std::process::ExitCode::FAILURE
         }
     }
+}
+
+/// `cairn build`: compile, validate as a deploy would, summarise.
+fn build(path: &std::path::Path) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        path.join("Cargo.toml").is_file(),
+        "{} has no Cargo.toml: pass a contract crate's directory with --path",
+        path.display()
+    );
+    let wasm = cairn_testkit::build_contract(path, None).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let code =
+        std::fs::read(&wasm).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", wasm.display()))?;
+    let info = cairn_vm::validate(&code)
+        .map_err(|e| anyhow::anyhow!("{} would be refused at deploy: {e}", wasm.display()))?;
+    println!("built {}", wasm.display());
+    println!(
+        "  size      {} bytes ({:.1} KiB; the deploy limit is {} KiB)",
+        code.len(),
+        code.len() as f64 / 1024.0,
+        cairn_primitives::limits::MAX_CODE_SIZE / 1024
+    );
+    println!(
+        "  memory    {} pages initial, {} maximum",
+        info.initial_pages, info.max_pages
+    );
+    let Some(text) = cairn_primitives::abi_section(&code) else {
+        println!("  abi       none (not built with cairn-sdk)");
+        return Ok(());
+    };
+    let abi = cairn_rpc_api::parse_abi(&text).map_err(|e| anyhow::anyhow!("ABI: {e}"))?;
+    println!("  contract  {}", abi["name"].as_str().unwrap_or("?"));
+    for m in abi["methods"].as_array().into_iter().flatten() {
+        let args: Vec<String> = m["args"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|a| {
+                format!(
+                    "{}: {}",
+                    a["name"].as_str().unwrap_or("?"),
+                    a["type"].as_str().unwrap_or("?")
+                )
+            })
+            .collect();
+        let payable = if m["payable"] == true {
+            ", payable"
+        } else {
+            ""
+        };
+        println!(
+            "    {} ({}{payable}) ({}) -> {}",
+            m["name"].as_str().unwrap_or("?"),
+            m["kind"].as_str().unwrap_or("?"),
+            args.join(", "),
+            m["returns"].as_str().unwrap_or("?")
+        );
+    }
+    let events: Vec<&str> = abi["events"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e["signature"].as_str())
+        .collect();
+    if !events.is_empty() {
+        println!("  events    {}", events.join(", "));
+    }
+    Ok(())
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
@@ -122,6 +196,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 g.accounts.len()
             );
         }
+        Some(Command::Build { path }) => build(&path)?,
         Some(Command::Abi { file }) => {
             let code = std::fs::read(&file)
                 .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;

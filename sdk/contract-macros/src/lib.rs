@@ -19,50 +19,42 @@ mod interface;
 
 use proc_macro::TokenStream;
 
+/// Runs `expand` on `item` unless the attribute `name` was given arguments; errors become
+/// `compile_error!`s pointing at the offending tokens.
+fn attribute(
+    name: &str,
+    attr: TokenStream,
+    item: TokenStream,
+    expand: fn(proc_macro2::TokenStream) -> syn::Result<proc_macro2::TokenStream>,
+) -> TokenStream {
+    let attr = proc_macro2::TokenStream::from(attr);
+    let out = match attr.into_iter().next() {
+        None => expand(item.into()),
+        Some(first) => Err(syn::Error::new(
+            first.span(),
+            format!("#[{name}] takes no arguments"),
+        )),
+    };
+    out.unwrap_or_else(syn::Error::into_compile_error).into()
+}
+
 /// On the contract's struct: makes it the persisted state. On its impl block: exports the
 /// methods marked `#[init]`, `#[view]`, `#[call]` (and `#[payable]`) and embeds the ABI.
 #[proc_macro_attribute]
 pub fn contract(attr: TokenStream, item: TokenStream) -> TokenStream {
-    let out = if attr.is_empty() {
-        contract::expand(item.into())
-    } else {
-        Err(syn::Error::new(
-            proc_macro2::TokenStream::from(attr)
-                .into_iter()
-                .next()
-                .map_or_else(proc_macro2::Span::call_site, |t| t.span()),
-            "#[contract] takes no arguments",
-        ))
-    };
-    out.unwrap_or_else(syn::Error::into_compile_error).into()
+    attribute("contract", attr, item, contract::expand)
 }
 
 /// On a struct with named fields: an event, emitted with `env::emit(&event)`. Mark up to
 /// three fields `#[topic]` to make them searchable.
 #[proc_macro_attribute]
 pub fn event(attr: TokenStream, item: TokenStream) -> TokenStream {
-    let out = if attr.is_empty() {
-        event::expand(item.into())
-    } else {
-        Err(syn::Error::new(
-            proc_macro2::Span::call_site(),
-            "#[event] takes no arguments",
-        ))
-    };
-    out.unwrap_or_else(syn::Error::into_compile_error).into()
+    attribute("event", attr, item, event::expand)
 }
 
 /// On a trait describing another contract's methods: generates `<Trait>Ref`, a typed handle
 /// whose methods call that contract and return `Result<T, CallError>`.
 #[proc_macro_attribute]
 pub fn interface(attr: TokenStream, item: TokenStream) -> TokenStream {
-    let out = if attr.is_empty() {
-        interface::expand(item.into())
-    } else {
-        Err(syn::Error::new(
-            proc_macro2::Span::call_site(),
-            "#[interface] takes no arguments",
-        ))
-    };
-    out.unwrap_or_else(syn::Error::into_compile_error).into()
+    attribute("interface", attr, item, interface::expand)
 }

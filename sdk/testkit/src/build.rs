@@ -17,6 +17,21 @@ pub const CONTRACT_RUSTFLAGS: &[&str] = &[
 /// The cargo profile contracts are built with (size-optimised, `panic = "abort"`).
 pub const CONTRACT_PROFILE: &str = "contract";
 
+/// The `contract` profile, passed to cargo as `--config` overrides so a crate builds the
+/// same way whether or not its workspace defines the profile (the repository's root
+/// `Cargo.toml` defines the same values).
+pub const CONTRACT_PROFILE_SETTINGS: &[&str] = &[
+    "profile.contract.inherits=\"release\"",
+    "profile.contract.opt-level=\"z\"",
+    "profile.contract.lto=true",
+    "profile.contract.codegen-units=1",
+    "profile.contract.panic=\"abort\"",
+    "profile.contract.debug=false",
+    "profile.contract.strip=true",
+    "profile.contract.overflow-checks=true",
+    "profile.contract.incremental=false",
+];
+
 /// Why a contract did not build.
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
@@ -97,18 +112,34 @@ fn cargo() -> String {
 }
 
 fn build_uncached(dir: &Path) -> Result<Vec<u8>, BuildError> {
-    let output = Command::new(cargo())
-        .args([
-            "build",
-            "--lib",
-            "--target",
-            "wasm32-unknown-unknown",
-            "--profile",
-            CONTRACT_PROFILE,
-            "--message-format=json-render-diagnostics",
-        ])
+    let path = build_contract(dir, Some(&target_dir(dir)))?;
+    std::fs::read(&path).map_err(|source| BuildError::Read { path, source })
+}
+
+/// Builds the contract crate at `dir` for wasm32 with the `contract` profile (compiler
+/// messages on stderr) into `target_dir` (cargo's default when `None`); the `.wasm` path.
+///
+/// # Errors
+/// When cargo cannot run, fails, or produces no wasm.
+pub fn build_contract(dir: &Path, target_dir: Option<&Path>) -> Result<PathBuf, BuildError> {
+    let mut cmd = Command::new(cargo());
+    cmd.args([
+        "build",
+        "--lib",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--profile",
+        CONTRACT_PROFILE,
+        "--message-format=json-render-diagnostics",
+    ]);
+    for setting in CONTRACT_PROFILE_SETTINGS {
+        cmd.args(["--config", setting]);
+    }
+    if let Some(t) = target_dir {
+        cmd.env("CARGO_TARGET_DIR", t);
+    }
+    let output = cmd
         .current_dir(dir)
-        .env("CARGO_TARGET_DIR", target_dir(dir))
         .env("CARGO_ENCODED_RUSTFLAGS", CONTRACT_RUSTFLAGS.join("\x1f"))
         .env_remove("RUSTFLAGS")
         .stderr(Stdio::inherit())
@@ -139,8 +170,7 @@ fn build_uncached(dir: &Path) -> Result<Vec<u8>, BuildError> {
             }
         }
     }
-    let path = wasm.ok_or_else(|| BuildError::NoArtifact {
+    wasm.ok_or_else(|| BuildError::NoArtifact {
         dir: dir.to_path_buf(),
-    })?;
-    std::fs::read(&path).map_err(|source| BuildError::Read { path, source })
+    })
 }

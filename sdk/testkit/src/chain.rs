@@ -319,25 +319,11 @@ impl TestChain {
         self.env.height += 1;
         self.env.timestamp_ms += BLOCK_TIME_MS;
         match sim {
-            Ok(sim) => {
-                self.current.merge(sim.changes);
-                TxResult {
-                    status: sim.receipt.status,
-                    gas_used: sim.receipt.gas_used,
-                    return_data: sim.receipt.return_data,
-                    events: sim.receipt.events,
-                    error: sim.receipt.error,
-                    contract_address: sim.contract_address,
-                }
+            Ok(mut sim) => {
+                self.current.merge(std::mem::take(&mut sim.changes));
+                TxResult::from_simulation(sim)
             }
-            Err(rejection) => TxResult {
-                status: ReceiptStatus::Failed,
-                gas_used: 0,
-                return_data: Vec::new(),
-                events: Vec::new(),
-                error: Some(format!("rejected before execution: {rejection}")),
-                contract_address: None,
-            },
+            Err(rejection) => TxResult::rejected(&rejection),
         }
     }
 
@@ -487,22 +473,8 @@ impl TestChain {
             .simulate(&self.reader(), &self.env, from, &tx)
             .expect("the in-memory chain does not fail")
         {
-            Ok(sim) => TxResult {
-                status: sim.receipt.status,
-                gas_used: sim.receipt.gas_used,
-                return_data: sim.receipt.return_data,
-                events: sim.receipt.events,
-                error: sim.receipt.error,
-                contract_address: None,
-            },
-            Err(rejection) => TxResult {
-                status: ReceiptStatus::Failed,
-                gas_used: 0,
-                return_data: Vec::new(),
-                events: Vec::new(),
-                error: Some(format!("rejected before execution: {rejection}")),
-                contract_address: None,
-            },
+            Ok(sim) => TxResult::from_simulation(sim),
+            Err(rejection) => TxResult::rejected(&rejection),
         }
     }
 

@@ -24,7 +24,10 @@ mod chain;
 mod report;
 mod result;
 
-pub use build::{BuildError, CONTRACT_PROFILE, CONTRACT_RUSTFLAGS, build_wasm};
+pub use build::{
+    BuildError, CONTRACT_PROFILE, CONTRACT_PROFILE_SETTINGS, CONTRACT_RUSTFLAGS, build_contract,
+    build_wasm,
+};
 pub use chain::{
     BLOCK_TIME_MS, CallOptions, DEFAULT_ACCOUNTS, DEFAULT_BALANCE, DEFAULT_GAS_LIMIT,
     GENESIS_TIMESTAMP_MS, Snapshot, TestChain, TestChainBuilder,

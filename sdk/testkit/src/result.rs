@@ -34,6 +34,30 @@ pub struct TxError {
 }
 
 impl TxResult {
+    /// The result of an executed (simulated) transaction.
+    pub(crate) fn from_simulation(sim: cairn_executor::Simulation) -> Self {
+        Self {
+            status: sim.receipt.status,
+            gas_used: sim.receipt.gas_used,
+            return_data: sim.receipt.return_data,
+            events: sim.receipt.events,
+            error: sim.receipt.error,
+            contract_address: sim.contract_address,
+        }
+    }
+
+    /// A transaction refused by the pre-check: nothing ran, no gas was charged.
+    pub(crate) fn rejected(reason: &cairn_executor::TxRejection) -> Self {
+        Self {
+            status: ReceiptStatus::Failed,
+            gas_used: 0,
+            return_data: Vec::new(),
+            events: Vec::new(),
+            error: Some(format!("rejected before execution: {reason}")),
+            contract_address: None,
+        }
+    }
+
     /// Whether it succeeded.
     #[must_use]
     pub fn is_success(&self) -> bool {

@@ -12,20 +12,8 @@ use cairn_rpc_api::{Bytes, CairnApiClient, DevApiClient, DevTransaction, EventQu
 use cairn_sdk::Event;
 use std::process::Command;
 
-use crate::node_restart::{Node, dev_key, spawn};
-
-fn devnet(dir: &std::path::Path) -> Node {
-    let mut cmd = Command::new(cairn_tests::cairn_bin());
-    cmd.args(["devnet", "--data-dir"]).arg(dir).args([
-        "--rpc-addr",
-        "127.0.0.1:0",
-        "--accounts",
-        "3",
-        "--heartbeat",
-        "60s",
-    ]);
-    spawn(cmd)
-}
+use crate::node_restart::{Node, dev_key};
+use crate::rpc_e2e::devnet;
 
 fn args<T: borsh::BorshSerialize>(v: &T) -> Vec<u8> {
     borsh::to_vec(v).expect("encode")
@@ -120,7 +108,7 @@ fn token_and_amm_swap_on_a_devnet() {
     )
     .expect("amm builds");
     let dir = tempfile::tempdir().expect("dir");
-    let node = devnet(&dir.path().join("d"));
+    let (node, _) = devnet(&dir.path().join("d"));
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -317,4 +305,45 @@ fn cairn_abi_prints_a_contracts_abi_and_refuses_other_files() {
         assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
         assert!(!err.contains("panicked"), "{err}");
     }
+}
+
+#[test]
+fn cairn_build_compiles_checks_and_summarises_a_contract() {
+    let root = cairn_tests::workspace_root();
+    // The directory cairn-testkit builds contracts in (warm from the suite's other tests).
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(|| root.join("target"), std::path::PathBuf::from)
+        .join("wasm");
+    let out = Command::new(cairn_tests::cairn_bin())
+        .args(["build", "--path"])
+        .arg(root.join("contracts/counter"))
+        .env("CARGO_TARGET_DIR", &target)
+        .output()
+        .expect("runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("cairn_example_counter.wasm"), "{stdout}");
+    assert!(stdout.contains("contract  Counter"), "{stdout}");
+    assert!(
+        stdout.contains("increment (call) (by: u64) -> u64"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("get (view) () -> u64"), "{stdout}");
+    assert!(stdout.contains("Changed(address,u64)"), "{stdout}");
+    assert!(stdout.contains("the deploy limit is 512 KiB"), "{stdout}");
+
+    let empty = tempfile::tempdir().expect("dir");
+    let out = Command::new(cairn_tests::cairn_bin())
+        .args(["build", "--path"])
+        .arg(empty.path())
+        .output()
+        .expect("runs");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("has no Cargo.toml"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
 }

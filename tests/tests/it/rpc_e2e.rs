@@ -18,7 +18,9 @@ use jsonrpsee::ws_client::WsClientBuilder;
 
 use crate::node_restart::{Node, dev_key, spawn};
 
-fn devnet(dir: &std::path::Path) -> (Node, String) {
+/// A devnet with 3 dev accounts, an RPC port of its own and a 60 s heartbeat (blocks come
+/// from transactions and `dev_mine`); the node and its URL.
+pub(crate) fn devnet(dir: &std::path::Path) -> (Node, String) {
     let mut cmd = Command::new(cairn_bin());
     cmd.args(["devnet", "--data-dir"]).arg(dir).args([
         "--rpc-addr",
