@@ -61,6 +61,16 @@ enum Command {
         #[command(flatten)]
         run: node_cmd::RunArgs,
     },
+    /// Create a contract crate NAME: a counter contract with unit tests (native mock) and
+    /// testkit tests (real VM) that pass as generated.
+    New {
+        /// The crate's name (and directory): lowercase letters, digits, `-` and `_`.
+        name: String,
+        /// The Cairn repository the crate's SDK path dependencies point to (default: the one
+        /// this binary was built from).
+        #[arg(long)]
+        sdk_path: Option<PathBuf>,
+    },
     /// Build a contract crate for wasm32 with the size-optimised contract profile, check it
     /// against the VM's deploy rules, and print its size and ABI summary.
     Build {
@@ -89,6 +99,68 @@ fn main() -> std::process::ExitCode {
             std::process::ExitCode::FAILURE
         }
     }
+}
+
+/// Longest crate name `cairn new` accepts.
+const MAX_CRATE_NAME_LEN: usize = 64;
+
+/// `cairn new`: writes a contract crate that tests green as generated.
+fn new_contract(name: &str, sdk_path: Option<PathBuf>) -> anyhow::Result<()> {
+    let valid = !name.is_empty()
+        && name.len() <= MAX_CRATE_NAME_LEN
+        && name.starts_with(|c: char| c.is_ascii_lowercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
+    anyhow::ensure!(
+        valid,
+        "invalid crate name {name:?}: use 1 to {MAX_CRATE_NAME_LEN} lowercase letters, digits, \
+         '-' or '_', starting with a letter"
+    );
+    let dir = PathBuf::from(name);
+    anyhow::ensure!(!dir.exists(), "{} already exists", dir.display());
+    let root =
+        sdk_path.unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")));
+    let root = root.canonicalize().map_err(|e| {
+        anyhow::anyhow!(
+            "the Cairn repository {} is not there ({e}): pass --sdk-path",
+            root.display()
+        )
+    })?;
+    anyhow::ensure!(
+        root.join("sdk/contract/Cargo.toml").is_file(),
+        "{} is not a Cairn repository (no sdk/contract): pass --sdk-path",
+        root.display()
+    );
+    let fill = |t: &str| {
+        t.replace("{{name}}", name)
+            .replace("{{root}}", &root.display().to_string())
+    };
+    std::fs::create_dir_all(dir.join("src"))?;
+    std::fs::create_dir_all(dir.join("tests"))?;
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        fill(include_str!("templates/Cargo.toml.txt")),
+    )?;
+    std::fs::write(
+        dir.join("src/lib.rs"),
+        fill(include_str!("templates/lib.rs.txt")),
+    )?;
+    std::fs::write(
+        dir.join("tests/testkit.rs"),
+        fill(include_str!("templates/testkit.rs.txt")),
+    )?;
+    std::fs::write(dir.join(".gitignore"), "/target\n")?;
+    // The repository's lock file pins the versions the SDK is tested with; cargo drops the
+    // entries the new crate does not use.
+    if let Ok(lock) = std::fs::read(root.join("Cargo.lock")) {
+        std::fs::write(dir.join("Cargo.lock"), lock)?;
+    }
+    println!(
+        "created contract crate {name} (SDK at {})\n  cd {name} && cargo test     unit and testkit tests\n  cairn build --path {name}   the wasm, checked and summarised",
+        root.display()
+    );
+    Ok(())
 }
 
 /// `cairn build`: compile, validate as a deploy would, summarise.
@@ -197,6 +269,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             );
         }
         Some(Command::Build { path }) => build(&path)?,
+        Some(Command::New { name, sdk_path }) => new_contract(&name, sdk_path)?,
         Some(Command::Abi { file }) => {
             let code = std::fs::read(&file)
                 .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;

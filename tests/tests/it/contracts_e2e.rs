@@ -347,3 +347,63 @@ fn cairn_build_compiles_checks_and_summarises_a_contract() {
     assert!(err.contains("has no Cargo.toml"), "{err}");
     assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
 }
+
+#[test]
+fn cairn_new_writes_a_contract_crate_that_builds() {
+    let root = cairn_tests::workspace_root();
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(|| root.join("target"), std::path::PathBuf::from)
+        .join("wasm");
+    let dir = tempfile::tempdir().expect("dir");
+    let new = |name: &str| {
+        Command::new(cairn_tests::cairn_bin())
+            .args(["new", name, "--sdk-path"])
+            .arg(&root)
+            .current_dir(dir.path())
+            .output()
+            .expect("runs")
+    };
+    let out = new("demo");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let demo = dir.path().join("demo");
+    for f in [
+        "Cargo.toml",
+        "Cargo.lock",
+        "src/lib.rs",
+        "tests/testkit.rs",
+        ".gitignore",
+    ] {
+        assert!(demo.join(f).is_file(), "{f} written");
+    }
+    let manifest = std::fs::read_to_string(demo.join("Cargo.toml")).expect("manifest");
+    assert!(manifest.contains("name = \"demo\""), "{manifest}");
+    // The generated contract builds for wasm32 and passes the VM's deploy checks.
+    let out = Command::new(cairn_tests::cairn_bin())
+        .args(["build", "--path"])
+        .arg(&demo)
+        .env("CARGO_TARGET_DIR", &target)
+        .output()
+        .expect("runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("contract  Counter"), "{stdout}");
+    // Refusals: the same name again, a bad name.
+    for (name, expect) in [
+        ("demo", "already exists"),
+        ("Bad Name", "invalid crate name"),
+    ] {
+        let out = new(name);
+        assert!(!out.status.success());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(expect), "{err}");
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+    }
+}
