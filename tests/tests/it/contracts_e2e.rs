@@ -307,25 +307,34 @@ fn cairn_abi_prints_a_contracts_abi_and_refuses_other_files() {
     }
 }
 
-#[test]
-fn cairn_build_compiles_checks_and_summarises_a_contract() {
-    let root = cairn_tests::workspace_root();
-    // The directory cairn-testkit builds contracts in (warm from the suite's other tests).
+/// Runs `cairn build --path dir` into the directory cairn-testkit builds contracts in (warm
+/// from the suite's other tests); its stdout, after asserting success.
+fn cairn_build(dir: &std::path::Path) -> String {
     let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map_or_else(|| root.join("target"), std::path::PathBuf::from)
+        .map_or_else(
+            || cairn_tests::workspace_root().join("target"),
+            std::path::PathBuf::from,
+        )
         .join("wasm");
     let out = Command::new(cairn_tests::cairn_bin())
         .args(["build", "--path"])
-        .arg(root.join("contracts/counter"))
+        .arg(dir)
         .env("CARGO_TARGET_DIR", &target)
         .output()
         .expect("runs");
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(
         out.status.success(),
         "{stdout}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    stdout
+}
+
+#[test]
+fn cairn_build_compiles_checks_and_summarises_a_contract() {
+    let root = cairn_tests::workspace_root();
+    let stdout = cairn_build(&root.join("contracts/counter"));
     assert!(stdout.contains("cairn_example_counter.wasm"), "{stdout}");
     assert!(stdout.contains("contract  Counter"), "{stdout}");
     assert!(
@@ -351,9 +360,6 @@ fn cairn_build_compiles_checks_and_summarises_a_contract() {
 #[test]
 fn cairn_new_writes_a_contract_crate_that_builds() {
     let root = cairn_tests::workspace_root();
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map_or_else(|| root.join("target"), std::path::PathBuf::from)
-        .join("wasm");
     let dir = tempfile::tempdir().expect("dir");
     let new = |name: &str| {
         Command::new(cairn_tests::cairn_bin())
@@ -382,18 +388,7 @@ fn cairn_new_writes_a_contract_crate_that_builds() {
     let manifest = std::fs::read_to_string(demo.join("Cargo.toml")).expect("manifest");
     assert!(manifest.contains("name = \"demo\""), "{manifest}");
     // The generated contract builds for wasm32 and passes the VM's deploy checks.
-    let out = Command::new(cairn_tests::cairn_bin())
-        .args(["build", "--path"])
-        .arg(&demo)
-        .env("CARGO_TARGET_DIR", &target)
-        .output()
-        .expect("runs");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = cairn_build(&demo);
     assert!(stdout.contains("contract  Counter"), "{stdout}");
     // Refusals: the same name again, a bad name.
     for (name, expect) in [
