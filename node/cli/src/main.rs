@@ -132,9 +132,16 @@ fn new_contract(name: &str, sdk_path: Option<PathBuf>) -> anyhow::Result<()> {
         "{} is not a Cairn repository (no sdk/contract): pass --sdk-path",
         root.display()
     );
+    // The contract profile exactly as `cairn build` and the testkit pass it to cargo.
+    let profile: String = cairn_testkit::CONTRACT_PROFILE_SETTINGS
+        .iter()
+        .filter_map(|s| s.strip_prefix("profile.contract.")?.split_once('='))
+        .map(|(key, value)| format!("{key} = {value}\n"))
+        .collect();
     let fill = |t: &str| {
         t.replace("{{name}}", name)
             .replace("{{root}}", &root.display().to_string())
+            .replace("{{profile}}", &profile)
     };
     std::fs::create_dir_all(dir.join("src"))?;
     std::fs::create_dir_all(dir.join("tests"))?;
@@ -163,6 +170,13 @@ fn new_contract(name: &str, sdk_path: Option<PathBuf>) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The merged ABI document of a contract's code, `None` without an ABI section.
+fn abi_of(code: &[u8]) -> Result<Option<serde_json::Value>, String> {
+    cairn_vm::abi_section(code)
+        .map(|text| cairn_rpc_api::parse_abi(&text))
+        .transpose()
+}
+
 /// `cairn build`: compile, validate as a deploy would, summarise.
 fn build(path: &std::path::Path) -> anyhow::Result<()> {
     anyhow::ensure!(
@@ -186,11 +200,10 @@ fn build(path: &std::path::Path) -> anyhow::Result<()> {
         "  memory    {} pages initial, {} maximum",
         info.initial_pages, info.max_pages
     );
-    let Some(text) = cairn_primitives::abi_section(&code) else {
+    let Some(abi) = abi_of(&code).map_err(|e| anyhow::anyhow!("{}: {e}", wasm.display()))? else {
         println!("  abi       none (not built with cairn-sdk)");
         return Ok(());
     };
-    let abi = cairn_rpc_api::parse_abi(&text).map_err(|e| anyhow::anyhow!("ABI: {e}"))?;
     println!("  contract  {}", abi["name"].as_str().unwrap_or("?"));
     for m in abi["methods"].as_array().into_iter().flatten() {
         let args: Vec<String> = m["args"]
@@ -278,14 +291,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 "{} is not a wasm module",
                 file.display()
             );
-            let text = cairn_primitives::abi_section(&code).ok_or_else(|| {
-                anyhow::anyhow!(
-                    "{} has no ABI (no `cairn:abi` section: was it built with cairn-sdk?)",
-                    file.display()
-                )
-            })?;
-            let abi = cairn_rpc_api::parse_abi(&text)
-                .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            let abi = abi_of(&code)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?
+                .ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "{} has no ABI (no `cairn:abi` section: was it built with cairn-sdk?)",
+                        file.display()
+                    )
+                })?;
             println!("{}", serde_json::to_string_pretty(&abi)?);
         }
         Some(Command::Node { data_dir, run }) => {

@@ -365,7 +365,7 @@ fn simulation_info(reader: &Reader<'_>, sim: Simulation) -> RpcResult<Simulation
 /// The JSON ABI in `code`'s [`cairn_primitives::ABI_SECTION_NAME`] custom section, merged
 /// into one document ([`cairn_rpc_api::parse_abi`]), if any.
 fn abi_of(code: &[u8]) -> RpcResult<Option<serde_json::Value>> {
-    let Some(text) = cairn_primitives::abi_section(code) else {
+    let Some(text) = cairn_vm::abi_section(code) else {
         return Ok(None);
     };
     cairn_rpc_api::parse_abi(&text).map(Some).map_err(|e| {

@@ -31,5 +31,7 @@ pub use gas::*;
 pub use host::*;
 pub use imports::{HOST_IMPORTS, HOST_MODULE, HostImport, Ty};
 pub use mem_host::*;
-pub use validate::{ModuleInfo, REENTRANT_MARKER, RESERVED_PREFIX, features, validate};
+pub use validate::{
+    ModuleInfo, REENTRANT_MARKER, RESERVED_PREFIX, abi_section, features, validate,
+};
 pub use vm::*;

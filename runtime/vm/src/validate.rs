@@ -298,3 +298,25 @@ impl crate::imports::HostImport {
         self.results.iter().map(|t| t.wasm()).collect()
     }
 }
+
+/// The text of a contract's ABI section ([`cairn_primitives::ABI_SECTION_NAME`]): one JSON
+/// object per line, a `"kind":"contract"` line and one `"kind":"event"` line per event
+/// (`docs/protocol.md` §8), the contents of every section of that name concatenated. NUL
+/// padding a linker may insert between lines is dropped. `None` when the module has no such
+/// section, its framing is malformed, or the text is not UTF-8.
+#[must_use]
+pub fn abi_section(code: &[u8]) -> Option<String> {
+    let mut bytes: Option<Vec<u8>> = None;
+    for payload in wasmparser::Parser::new(0).parse_all(code) {
+        if let wasmparser::Payload::CustomSection(section) = payload.ok()?
+            && section.name() == cairn_primitives::ABI_SECTION_NAME
+        {
+            bytes
+                .get_or_insert_with(Vec::new)
+                .extend_from_slice(section.data());
+        }
+    }
+    let mut bytes = bytes?;
+    bytes.retain(|b| *b != 0);
+    String::from_utf8(bytes).ok()
+}

@@ -525,7 +525,7 @@ impl TestChain {
 
 /// The contract name in a wasm's ABI section (`cairn:abi`), if any.
 fn contract_name(wasm: &[u8]) -> Option<String> {
-    let abi = cairn_primitives::abi_section(wasm)?;
+    let abi = cairn_vm::abi_section(wasm)?;
     abi.lines()
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
         .find(|v| v["kind"] == "contract")

@@ -387,6 +387,10 @@ fn cairn_new_writes_a_contract_crate_that_builds() {
     }
     let manifest = std::fs::read_to_string(demo.join("Cargo.toml")).expect("manifest");
     assert!(manifest.contains("name = \"demo\""), "{manifest}");
+    assert!(
+        manifest.contains("[profile.contract]\ninherits = \"release\"\nopt-level = \"z\"\n"),
+        "{manifest}"
+    );
     // The generated contract builds for wasm32 and passes the VM's deploy checks.
     let stdout = cairn_build(&demo);
     assert!(stdout.contains("contract  Counter"), "{stdout}");
