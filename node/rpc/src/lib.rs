@@ -1071,16 +1071,12 @@ impl DevApiServer for DevNode {
         };
         unsigned.gas_limit = match tx.gas_limit {
             Some(g) => g,
-            None => {
-                // The gas limit's value does not change the encoding's length.
-                let intrinsic = self
-                    .chain
-                    .executor()
-                    .intrinsic_gas(&key.sign_tx(unsigned.clone()));
-                intrinsic
-                    .saturating_add(DEV_DEFAULT_GAS_LIMIT)
-                    .min(genesis.block_gas_limit)
-            }
+            None => self
+                .chain
+                .executor()
+                .intrinsic_gas_unsigned(&unsigned)
+                .saturating_add(DEV_DEFAULT_GAS_LIMIT)
+                .min(genesis.block_gas_limit),
         };
         let signed = key.sign_tx(unsigned);
         let chain = Arc::clone(&self.chain);

@@ -132,6 +132,18 @@ impl Executor {
         self.config.intrinsic_gas(tx, tx.encode().len())
     }
 
+    /// The intrinsic gas `tx` will have once signed: a signed transaction's encoding has the
+    /// same length whatever the key and signature.
+    #[must_use]
+    pub fn intrinsic_gas_unsigned(&self, tx: &Transaction) -> Gas {
+        let unsigned = SignedTransaction {
+            tx: tx.clone(),
+            public_key: [0; 32],
+            signature: [0; 64],
+        };
+        self.intrinsic_gas(&unsigned)
+    }
+
     /// The pre-check of `tx` against `base` (the state the transaction would execute
     /// on) with `gas_remaining` block gas left. The signature is NOT checked here: the
     /// mempool and block verification check signatures in batches.
@@ -168,14 +180,7 @@ impl Executor {
         sender: Address,
         tx: &Transaction,
     ) -> Result<Result<Simulation, TxRejection>> {
-        let unsigned = SignedTransaction {
-            tx: tx.clone(),
-            public_key: [0; 32],
-            signature: [0; 64],
-        };
-        let intrinsic = self
-            .config
-            .intrinsic_gas(&unsigned, unsigned.encode().len());
+        let intrinsic = self.intrinsic_gas_unsigned(tx);
         Self::on_vm_stack(|| {
             let mut overlay = Overlay::new(base);
             let max_fee = match check(&overlay, env, tx, &sender, intrinsic, env.gas_limit)? {
