@@ -16,8 +16,8 @@
 use std::sync::Arc;
 
 use cairn_primitives::{
-    Address, Amount, BatchItem, Canonical, Hash, SignedTransaction, TxKind, limits::MAX_TX_SIZE,
-    verify, verify_batch,
+    Address, Amount, BatchItem, Canonical, Hash, SignedTransaction, limits::MAX_TX_SIZE, verify,
+    verify_batch,
 };
 
 use crate::{MempoolConfig, RejectReason, VERIFY_CHUNK};
@@ -114,13 +114,13 @@ pub(crate) fn precheck(input: TxInput, config: &MempoolConfig) -> Result<Checked
     let mut intrinsic = config
         .intrinsic_gas_base
         .saturating_add(config.intrinsic_gas_per_byte.saturating_mul(size as u64));
-    if let TxKind::Deploy(d) = &t.kind {
+    if let Some(code) = t.code() {
         intrinsic = intrinsic
             .saturating_add(config.intrinsic_gas_deploy_base)
             .saturating_add(
                 config
                     .intrinsic_gas_per_code_byte
-                    .saturating_mul(d.code.len() as u64),
+                    .saturating_mul(code.len() as u64),
             );
     }
     if t.gas_limit < intrinsic {

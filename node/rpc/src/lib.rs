@@ -325,6 +325,7 @@ fn account_state(a: Option<Account>) -> Option<AccountState> {
         balance: a.balance,
         nonce: a.nonce,
         code_hash: a.code_hash,
+        admin: a.admin,
     })
 }
 
@@ -518,6 +519,8 @@ fn receipt_info(
     let (to, contract_address) = match &tx.tx.kind {
         TxKind::Transfer(t) => (Some(t.to), None),
         TxKind::Call(call) => (Some(call.to), None),
+        TxKind::Upgrade(u) => (Some(u.contract), None),
+        TxKind::SetAdmin(a) => (Some(a.contract), None),
         TxKind::Deploy(deploy) => {
             let address = match deploy.salt {
                 Some(salt) => Address::for_create2(
@@ -626,6 +629,7 @@ impl CairnApiServer for RpcNode {
             balance: account.balance,
             nonce: account.nonce,
             code_hash: account.code_hash,
+            admin: account.admin,
         })
     }
 

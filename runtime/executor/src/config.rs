@@ -7,7 +7,7 @@
 //!                 + DEPLOY_BASE_GAS + DEPLOY_CODE_BYTE_GAS × len(code)   (deploys only)
 //! ```
 
-use cairn_primitives::{Address, ChainId, Gas, Height, SignedTransaction, Timestamp, TxKind};
+use cairn_primitives::{Address, ChainId, Gas, Height, SignedTransaction, Timestamp};
 use cairn_vm::BlockInfo;
 
 /// Gas every transaction pays before anything runs: signature check, nonce and fee
@@ -62,8 +62,8 @@ impl ExecutorConfig {
         let mut gas = self
             .tx_base_gas
             .saturating_add(self.tx_byte_gas.saturating_mul(len));
-        if let TxKind::Deploy(d) = &tx.tx.kind {
-            let code = u64::try_from(d.code.len()).unwrap_or(u64::MAX);
+        if let Some(code) = tx.tx.code() {
+            let code = u64::try_from(code.len()).unwrap_or(u64::MAX);
             gas = gas
                 .saturating_add(self.deploy_base_gas)
                 .saturating_add(self.deploy_code_byte_gas.saturating_mul(code));

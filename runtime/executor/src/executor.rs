@@ -9,7 +9,8 @@
 //!        ▼
 //!     nonce += 1, balance −= gas_limit × price           (kept whatever happens next)
 //!     cp = checkpoint
-//!       transfer │ deploy (validate, store code, address, init) │ call (method + value)
+//!       transfer │ deploy (validate, store code, address, init, admin) │ call (method + value)
+//!       upgrade (admin? validate, swap code, run cairn_migrate) │ set_admin (admin?)
 //!         └─ nested calls / deploys: own checkpoints inside StateHost
 //!     success: commit(cp)      failure: revert_to(cp), no events, receipt says why
 //!     sender += (gas_limit − gas_used) × price,  proposer += gas_used × price
@@ -20,8 +21,8 @@
 use std::sync::Arc;
 
 use cairn_primitives::{
-    Address, Amount, Canonical, Gas, Hash, Receipt, ReceiptStatus, SignedTransaction, Transaction,
-    TxKind,
+    Address, Amount, Canonical, Gas, Hash, MIGRATE_EXPORT, Receipt, ReceiptStatus,
+    SignedTransaction, Transaction, TxKind,
     limits::{MAX_BLOCK_TXS, MAX_ERROR_MESSAGE_LEN},
     merkle_root,
 };
@@ -442,10 +443,68 @@ impl Executor {
                     ctx(address, method, args, d.value),
                     d.init.is_some(),
                 )?;
+                if d.admin.is_some() && exec.outcome.is_success() {
+                    let mut account = host.overlay().account(&address)?.unwrap_or_default();
+                    account.admin = d.admin;
+                    host.overlay().set_account(address, Some(account));
+                }
                 Ok((exec, Some(address)))
+            }
+            TxKind::Upgrade(u) => {
+                let Some(mut account) = admin_checked(host, &u.contract, &sender)? else {
+                    return Ok((Execution::early(Outcome::Success, 0), None));
+                };
+                let module = match self.vm.prepare(&u.code) {
+                    Ok(m) => m,
+                    Err(VmError::Invalid(e)) => {
+                        host.set_fault(format!("invalid code: {e}"));
+                        return Ok((Execution::early(Outcome::Success, 0), None));
+                    }
+                    Err(e) => return Err(e.into()),
+                };
+                host.overlay().put_code(u.code.clone())?;
+                account.code_hash = Some(module.code_hash);
+                host.overlay().set_account(u.contract, Some(account));
+                if !module.info.migrate {
+                    if !u.migrate_args.is_empty() {
+                        host.set_fault(format!(
+                            "the new code exports no `{MIGRATE_EXPORT}` to take the migration arguments"
+                        ));
+                    }
+                    return Ok((Execution::early(Outcome::Success, 0), None));
+                }
+                let call = ctx(u.contract, MIGRATE_EXPORT, &u.migrate_args, Amount::zero());
+                Ok((host.migrate(&self.vm, &module, call)?, None))
+            }
+            TxKind::SetAdmin(a) => {
+                if let Some(mut account) = admin_checked(host, &a.contract, &sender)? {
+                    account.admin = a.admin;
+                    host.overlay().set_account(a.contract, Some(account));
+                }
+                Ok((Execution::early(Outcome::Success, 0), None))
             }
         }
     }
+}
+
+/// The account of `contract` when `sender` is its admin; otherwise `None`, with the
+/// transaction failed (a fault) saying why.
+fn admin_checked<R: StateReader>(
+    host: &mut StateHost<'_, R>,
+    contract: &Address,
+    sender: &Address,
+) -> Result<Option<cairn_state::Account>> {
+    let account = host.overlay().account(contract)?;
+    let fault = match account {
+        Some(a) if a.code_hash.is_some() => match a.admin {
+            Some(admin) if admin == *sender => return Ok(Some(a)),
+            Some(admin) => format!("only the admin {admin} may change contract {contract}"),
+            None => format!("contract {contract} is immutable: it has no admin"),
+        },
+        _ => format!("no contract at {contract}"),
+    };
+    host.set_fault(fault);
+    Ok(None)
 }
 
 fn failed(status: ReceiptStatus, gas_used: Gas, mut error: String) -> Receipt {

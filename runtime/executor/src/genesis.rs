@@ -40,6 +40,7 @@ pub fn genesis_changes(prefunded: &[(Address, Amount)]) -> Result<StateChanges, 
             nonce: 0,
             balance: *balance,
             code_hash: None,
+            admin: None,
         };
         if accounts.insert(*address, Some(account)).is_some() {
             return Err(GenesisError::Duplicate(*address));

@@ -271,6 +271,24 @@ impl<R: StateReader> Host for StateHost<'_, R> {
 }
 
 impl<R: StateReader> StateHost<'_, R> {
+    /// Runs the migration export of `module` (code already swapped in by the caller, who
+    /// owns the checkpoint).
+    ///
+    /// # Errors
+    /// Node-fatal failures.
+    pub fn migrate(
+        &mut self,
+        vm: &Vm,
+        module: &ContractModule,
+        ctx: CallContext,
+    ) -> Result<Execution, HostError> {
+        match vm.migrate(self, module, ctx) {
+            Ok(exec) => Ok(exec),
+            Err(VmError::Host(e)) => Err(e),
+            Err(e) => Err(vm_fatal(e)),
+        }
+    }
+
     /// Creates the contract account at `init.contract` (keeping a balance sent there
     /// before), endows it with `init.value` and, if `run_init`, runs `init.method`. The
     /// caller owns the checkpoint and checked that the address holds no code.

@@ -127,6 +127,7 @@ impl Signer {
                 }),
                 salt,
                 value: Amount::from(value),
+                admin: None,
             }),
         )
     }

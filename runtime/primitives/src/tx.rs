@@ -1,7 +1,8 @@
 //! Transactions: what a sender signs, what the chain executes, and their limits.
 //!
 //! ```text
-//! Transaction { chain_id, nonce, gas_limit, gas_price, kind: Transfer | Deploy | Call }
+//! Transaction { chain_id, nonce, gas_limit, gas_price,
+//!               kind: Transfer | Deploy | Call | Upgrade | SetAdmin }
 //!      │ signing message = "cairn/tx/v1" ‖ encode(tx)
 //!      ▼
 //! SignedTransaction { tx, public_key, signature } ── encode ── keccak256 ──► tx hash
@@ -80,9 +81,20 @@ pub enum TxKind {
     Deploy(Deploy),
     /// Call a method of a deployed contract (tag 2).
     Call(Call),
+    /// Replace an upgradable contract's code, running its migration (tag 3; admin only).
+    Upgrade(Upgrade),
+    /// Hand an upgradable contract to another admin, or give it up (tag 4; admin only).
+    SetAdmin(SetAdmin),
 }
 
-tagged_enum!(TxKind, 0 => Transfer(Transfer), 1 => Deploy(Deploy), 2 => Call(Call));
+tagged_enum!(
+    TxKind,
+    0 => Transfer(Transfer),
+    1 => Deploy(Deploy),
+    2 => Call(Call),
+    3 => Upgrade(Upgrade),
+    4 => SetAdmin(SetAdmin),
+);
 
 /// A native-token transfer.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
@@ -119,7 +131,46 @@ pub struct Deploy {
     )]
     #[cfg_attr(feature = "serde", serde(with = "crate::serde_helpers::u256_dec"))]
     pub value: Amount,
+    /// The account allowed to upgrade the contract ([`Upgrade`]) and to hand that right
+    /// on ([`SetAdmin`]). `None`: the code can never change.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub admin: Option<Address>,
 }
+
+/// An in-place code upgrade: only the contract's admin may send it. The new code is
+/// validated and swapped in, then, if it exports [`MIGRATE_EXPORT`], that export runs with
+/// `migrate_args` on the kept storage, atomically: if it fails, the old code stays.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+pub struct Upgrade {
+    /// The contract to upgrade.
+    pub contract: Address,
+    /// The new WebAssembly module.
+    #[cfg_attr(feature = "serde", serde(with = "crate::serde_helpers::hex_bytes"))]
+    pub code: Vec<u8>,
+    /// Canonically encoded arguments of the migration, at most [`MAX_ARGS_SIZE`] bytes.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, with = "crate::serde_helpers::hex_bytes")
+    )]
+    pub migrate_args: Vec<u8>,
+}
+
+/// A change of an upgradable contract's admin; only the current admin may send it.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+pub struct SetAdmin {
+    /// The contract.
+    pub contract: Address,
+    /// The new admin; `None` makes the code immutable for good.
+    pub admin: Option<Address>,
+}
+
+/// The export an upgrade runs on the new code, if present (the `cairn_` prefix keeps it
+/// out of reach of calls: only an [`Upgrade`] can run it).
+pub const MIGRATE_EXPORT: &str = "cairn_migrate";
 
 /// A method name and its encoded arguments.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
@@ -191,6 +242,18 @@ impl Transaction {
             TxKind::Transfer(t) => t.amount,
             TxKind::Deploy(d) => d.value,
             TxKind::Call(c) => c.value,
+            TxKind::Upgrade(_) | TxKind::SetAdmin(_) => Amount::zero(),
+        }
+    }
+
+    /// The code the transaction installs (a deploy's or an upgrade's), which intrinsic
+    /// gas charges per byte.
+    #[must_use]
+    pub fn code(&self) -> Option<&[u8]> {
+        match &self.kind {
+            TxKind::Deploy(d) => Some(&d.code),
+            TxKind::Upgrade(u) => Some(&u.code),
+            _ => None,
         }
     }
 
@@ -213,6 +276,11 @@ impl Transaction {
                 validate_method_name("call.method", &c.method)?;
                 check_len("call.args", c.args.len(), MAX_ARGS_SIZE)
             }
+            TxKind::Upgrade(u) => {
+                check_len("upgrade.code", u.code.len(), MAX_CODE_SIZE)?;
+                check_len("upgrade.migrate_args", u.migrate_args.len(), MAX_ARGS_SIZE)
+            }
+            TxKind::SetAdmin(_) => Ok(()),
         }
     }
 }

@@ -43,6 +43,7 @@ fn account(i: u64, round: u64) -> Account {
         nonce: round,
         balance: U256::from(i) * U256::from(1_000_000_007u64) + U256::from(round),
         code_hash: None,
+        admin: None,
     }
 }
 

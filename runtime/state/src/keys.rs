@@ -26,8 +26,8 @@ pub const ACCOUNT_TAG: u8 = 0x00;
 /// Domain byte of contract storage keys.
 pub const STORAGE_TAG: u8 = 0x01;
 
-/// An account: transaction counter, native balance, and the hash of its code if it is a
-/// contract.
+/// An account: transaction counter, native balance, and for a contract the hash of its
+/// code and its admin (who may upgrade it).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
 pub struct Account {
     /// Next transaction nonce.
@@ -40,12 +40,15 @@ pub struct Account {
     pub balance: Amount,
     /// keccak of the contract's code; `None` for a plain account.
     pub code_hash: Option<Hash>,
+    /// Who may upgrade the contract's code; `None`: the code is immutable (and always
+    /// `None` for a plain account).
+    pub admin: Option<Address>,
 }
 
 impl Canonical for Account {
     const NAME: &'static str = "Account";
-    /// nonce 8 + balance 32 + option tag 1 + hash 32.
-    const MAX_SIZE: usize = 73;
+    /// nonce 8 + balance 32 + option tag 1 + hash 32 + option tag 1 + address 20.
+    const MAX_SIZE: usize = 94;
 }
 
 /// The trie/flat key of `address`'s account.

@@ -20,7 +20,7 @@ use std::sync::{Arc, Mutex};
 use cairn_primitives::Hash;
 use wasmtime::{Engine, ExternType, Module};
 
-use crate::validate::{ModuleInfo, REENTRANT_MARKER, RESERVED_PREFIX};
+use crate::validate::{MIGRATE_EXPORT, ModuleInfo, REENTRANT_MARKER, RESERVED_PREFIX};
 use crate::vm::ContractModule;
 use crate::{Result, VmError};
 
@@ -171,6 +171,7 @@ pub(crate) fn info_from_module(module: &Module) -> ModuleInfo {
     let mut info = ModuleInfo {
         methods: Default::default(),
         reentrant: false,
+        migrate: false,
         initial_pages: 0,
         max_pages: 0,
     };
@@ -180,12 +181,12 @@ pub(crate) fn info_from_module(module: &Module) -> ModuleInfo {
             info.reentrant = true;
         }
         match export.ty() {
-            ExternType::Func(ft)
-                if !name.starts_with(RESERVED_PREFIX)
-                    && ft.params().len() == 0
-                    && ft.results().len() == 0 =>
-            {
-                info.methods.insert(name.to_owned());
+            ExternType::Func(ft) if ft.params().len() == 0 && ft.results().len() == 0 => {
+                if name == MIGRATE_EXPORT {
+                    info.migrate = true;
+                } else if !name.starts_with(RESERVED_PREFIX) {
+                    info.methods.insert(name.to_owned());
+                }
             }
             ExternType::Memory(mt) if name == "memory" => {
                 info.initial_pages = u32::try_from(mt.minimum()).unwrap_or(u32::MAX);

@@ -32,6 +32,6 @@ pub use host::*;
 pub use imports::{HOST_IMPORTS, HOST_MODULE, HostImport, Ty};
 pub use mem_host::*;
 pub use validate::{
-    ModuleInfo, REENTRANT_MARKER, RESERVED_PREFIX, abi_section, features, validate,
+    MIGRATE_EXPORT, ModuleInfo, REENTRANT_MARKER, RESERVED_PREFIX, abi_section, features, validate,
 };
 pub use vm::*;

@@ -26,7 +26,9 @@ use crate::limits::*;
 /// The export that opts a contract in to re-entry.
 pub const REENTRANT_MARKER: &str = "cairn_reentrant";
 
-/// Export names starting with this are reserved (markers), never methods.
+pub use cairn_primitives::MIGRATE_EXPORT;
+
+/// Export names starting with this are reserved (markers, the migration), never methods.
 pub const RESERVED_PREFIX: &str = "cairn_";
 
 /// What validation learned about a module.
@@ -36,6 +38,9 @@ pub struct ModuleInfo {
     pub methods: BTreeSet<String>,
     /// Whether the module exports [`REENTRANT_MARKER`].
     pub reentrant: bool,
+    /// Whether the module exports a `() -> ()` function [`MIGRATE_EXPORT`], which an
+    /// upgrade to this code runs ([`Vm::migrate`](crate::Vm::migrate)).
+    pub migrate: bool,
     /// Declared initial memory pages.
     pub initial_pages: u32,
     /// Declared maximum memory pages.
@@ -237,16 +242,22 @@ pub fn validate(code: &[u8]) -> Result<ModuleInfo, ValidationError> {
     {
         return Err(ValidationError::MissingMemoryExport);
     }
-    let methods: BTreeSet<String> = exports
+    let entry_points: Vec<&String> = exports
         .iter()
-        .filter(|(n, k, _)| *k == ExternalKind::Func && !n.starts_with(RESERVED_PREFIX))
-        .filter(|(_, _, idx)| {
-            func_types
-                .get(*idx as usize)
-                .and_then(|t| types.get(*t as usize))
-                .is_some_and(|ft| ft.params().is_empty() && ft.results().is_empty())
+        .filter(|(_, k, idx)| {
+            *k == ExternalKind::Func
+                && func_types
+                    .get(*idx as usize)
+                    .and_then(|t| types.get(*t as usize))
+                    .is_some_and(|ft| ft.params().is_empty() && ft.results().is_empty())
         })
-        .map(|(n, _, _)| n.clone())
+        .map(|(n, _, _)| n)
+        .collect();
+    let migrate = entry_points.iter().any(|n| *n == MIGRATE_EXPORT);
+    let methods: BTreeSet<String> = entry_points
+        .into_iter()
+        .filter(|n| !n.starts_with(RESERVED_PREFIX))
+        .cloned()
         .collect();
     if methods.is_empty() {
         return Err(ValidationError::NoMethods);
@@ -254,6 +265,7 @@ pub fn validate(code: &[u8]) -> Result<ModuleInfo, ValidationError> {
     Ok(ModuleInfo {
         methods,
         reentrant: exports.iter().any(|(n, _, _)| n == REENTRANT_MARKER),
+        migrate,
         initial_pages: u32::try_from(initial).unwrap_or(u32::MAX),
         max_pages: u32::try_from(maximum).unwrap_or(u32::MAX),
     })

@@ -247,6 +247,41 @@ impl Vm {
         module: &ContractModule,
         ctx: CallContext,
     ) -> Result<Execution> {
+        let found =
+            !ctx.method.starts_with(RESERVED_PREFIX) && module.info.methods.contains(&ctx.method);
+        let export = ctx.method.clone();
+        self.enter(host, module, ctx, &export, found)
+    }
+
+    /// Runs the migration export ([`MIGRATE_EXPORT`](crate::MIGRATE_EXPORT)) of `module`:
+    /// what an upgrade to this code does once the code is swapped in. `ctx.method` is
+    /// informative only. [`Outcome::MethodNotFound`] when the module has none.
+    ///
+    /// # Errors
+    /// As [`execute`](Self::execute).
+    pub fn migrate(
+        &self,
+        host: &mut dyn Host,
+        module: &ContractModule,
+        ctx: CallContext,
+    ) -> Result<Execution> {
+        self.enter(
+            host,
+            module,
+            ctx,
+            crate::MIGRATE_EXPORT,
+            module.info.migrate,
+        )
+    }
+
+    fn enter(
+        &self,
+        host: &mut dyn Host,
+        module: &ContractModule,
+        ctx: CallContext,
+        export: &str,
+        found: bool,
+    ) -> Result<Execution> {
         let limit = ctx.gas_limit;
         if !Engine::same(module.pre.module().engine(), &self.engine) {
             return Err(VmError::Engine("module was prepared by another vm".into()));
@@ -257,7 +292,7 @@ impl Vm {
         if !module.info.reentrant && ctx.call_stack.contains(&ctx.contract) {
             return Ok(Execution::early(Outcome::ReentrancyDenied, 0));
         }
-        if ctx.method.starts_with(RESERVED_PREFIX) || !module.info.methods.contains(&ctx.method) {
+        if !found {
             return Ok(Execution::early(Outcome::MethodNotFound, 0));
         }
         if ctx.input.len() > MAX_ARGS_SIZE {
@@ -277,7 +312,6 @@ impl Vm {
         if base > limit {
             return Ok(Execution::early(Outcome::OutOfGas, limit));
         }
-        let method = ctx.method.clone();
         // SAFETY (lifetime erasure): the store, and with it this pointer, is dropped
         // before `execute` returns, so the borrow of `host` outlives every use.
         let host_ptr: NonNull<dyn Host + '_> = NonNull::from(host);
@@ -307,7 +341,7 @@ impl Vm {
                 store.data_mut().meter.pending = 0;
                 let memory = instance.get_memory(&mut store, "memory");
                 store.data_mut().memory = memory;
-                match instance.get_typed_func::<(), ()>(&mut store, &method) {
+                match instance.get_typed_func::<(), ()>(&mut store, export) {
                     Ok(f) => f.call(&mut store, ()),
                     Err(_) => return Ok(Execution::early(Outcome::MethodNotFound, 0)),
                 }

@@ -8,18 +8,58 @@ use syn::{FnArg, ImplItem, ImplItemFn, Item, ItemImpl, ItemStruct, Pat, ReturnTy
 use crate::abi::{abi_type, compact, json_str, section};
 
 /// Attributes `#[contract]` reads on methods (and removes).
-const METHOD_ATTRS: &[&str] = &["init", "view", "call", "payable"];
+const METHOD_ATTRS: &[&str] = &["init", "view", "call", "payable", "migrate"];
+
+/// The code version when `#[contract(version = N)]` does not say.
+const DEFAULT_VERSION: u32 = 1;
 
 /// Most parameters a method may take (borsh encodes tuples up to this size).
 const MAX_ARGS: usize = 12;
 
-pub(crate) fn expand(item: TokenStream) -> syn::Result<TokenStream> {
+pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
     match syn::parse2::<Item>(item)? {
-        Item::Struct(s) => Ok(state(&s)),
-        Item::Impl(i) => methods(i),
+        Item::Struct(s) => {
+            if let Some(first) = attr.into_iter().next() {
+                return Err(syn::Error::new(
+                    first.span(),
+                    "#[contract] on the struct takes no arguments (the version goes on the impl block)",
+                ));
+            }
+            Ok(state(&s))
+        }
+        Item::Impl(i) => methods(i, version(attr)?),
         other => Err(syn::Error::new(
             other.span(),
             "#[contract] goes on the contract's struct and on its impl block",
+        )),
+    }
+}
+
+/// `version = N` (a `u32` literal), or the default.
+fn version(attr: TokenStream) -> syn::Result<u32> {
+    if attr.is_empty() {
+        return Ok(DEFAULT_VERSION);
+    }
+    let meta: syn::MetaNameValue = syn::parse2(attr).map_err(|e| {
+        syn::Error::new(
+            e.span(),
+            "#[contract] on the impl block takes `version = N` only",
+        )
+    })?;
+    if !meta.path.is_ident("version") {
+        return Err(syn::Error::new(
+            meta.path.span(),
+            "#[contract] on the impl block takes `version = N` only",
+        ));
+    }
+    match &meta.value {
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Int(i),
+            ..
+        }) => i.base10_parse::<u32>(),
+        other => Err(syn::Error::new(
+            other.span(),
+            "the contract version is an integer literal (a u32)",
         )),
     }
 }
@@ -37,6 +77,7 @@ enum Kind {
     Init,
     View,
     Call,
+    Migrate,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -60,7 +101,7 @@ struct Method {
     returns: Returns,
 }
 
-fn methods(mut imp: ItemImpl) -> syn::Result<TokenStream> {
+fn methods(mut imp: ItemImpl, version: u32) -> syn::Result<TokenStream> {
     if imp.trait_.is_some() {
         return Err(syn::Error::new(
             imp.span(),
@@ -102,15 +143,28 @@ fn methods(mut imp: ItemImpl) -> syn::Result<TokenStream> {
             "a contract needs at least one method marked #[init], #[view] or #[call]",
         ));
     }
+    let mut migrations = found.iter().filter(|m| m.kind == Kind::Migrate);
+    if let (Some(_), Some(second)) = (migrations.next(), migrations.next()) {
+        return Err(syn::Error::new(
+            second.name.span(),
+            "a contract has at most one #[migrate] method",
+        ));
+    }
     // Contract methods take owned arguments by design (they are decoded from the input).
     imp.attrs
         .push(syn::parse_quote!(#[allow(clippy::needless_pass_by_value)]));
-    let exports = found.iter().map(|m| export(m, &self_ty));
-    let json = abi_json(&contract_name, &found)?;
+    let exports = found.iter().map(|m| export(m, &self_ty, version));
+    let default_migrate = if found.iter().any(|m| m.kind == Kind::Migrate) {
+        quote! {}
+    } else {
+        default_migrate(version)
+    };
+    let json = abi_json(&contract_name, version, &found)?;
     let abi = section(&format_ident!("__CAIRN_ABI_{}", contract_name), &json);
     Ok(quote! {
         #imp
         #(#exports)*
+        #default_migrate
         #abi
     })
 }
@@ -132,6 +186,7 @@ fn method(f: &mut ImplItemFn, contract: &str) -> syn::Result<Option<Method>> {
                 }
                 match n {
                     "init" => kinds.push((Kind::Init, attr.span())),
+                    "migrate" => kinds.push((Kind::Migrate, attr.span())),
                     "view" => kinds.push((Kind::View, attr.span())),
                     "call" => kinds.push((Kind::Call, attr.span())),
                     _ => payable = true,
@@ -148,7 +203,7 @@ fn method(f: &mut ImplItemFn, contract: &str) -> syn::Result<Option<Method>> {
         [_, (_, span), ..] => {
             return Err(syn::Error::new(
                 *span,
-                "a method is exactly one of #[init], #[view] or #[call]",
+                "a method is exactly one of #[init], #[view], #[call] or #[migrate]",
             ));
         }
     };
@@ -222,10 +277,24 @@ fn method(f: &mut ImplItemFn, contract: &str) -> syn::Result<Option<Method>> {
             ),
         ));
     }
+    if kind == Kind::Migrate {
+        let first_is_u32 = args
+            .first()
+            .is_some_and(|(_, t)| matches!(t, Type::Path(p) if p.path.is_ident("u32")));
+        if receiver != Receiver::None || !first_is_u32 || payable {
+            return Err(syn::Error::new_spanned(
+                &sig.inputs,
+                "a #[migrate] method takes no `self` and is not payable: its first parameter \
+                 is the previous code version (`u32`), then its own arguments; it returns \
+                 the new state (`Self` or `Result<Self, E>`)",
+            ));
+        }
+        args.remove(0);
+    }
     match (kind, receiver) {
-        (Kind::Init, Receiver::None)
+        (Kind::Init | Kind::Migrate, Receiver::None)
         | (Kind::View | Kind::Call, Receiver::Ref | Receiver::RefMut) => {}
-        (Kind::Init, _) => {
+        (Kind::Init | Kind::Migrate, _) => {
             return Err(syn::Error::new_spanned(
                 &sig.inputs,
                 "an #[init] constructor takes no `self`: it returns the new state (`Self`)",
@@ -245,7 +314,7 @@ fn method(f: &mut ImplItemFn, contract: &str) -> syn::Result<Option<Method>> {
             None => Returns::Value(Some(ty.clone())),
         },
     };
-    if kind == Kind::Init {
+    if matches!(kind, Kind::Init | Kind::Migrate) {
         let ok = match &returns {
             Returns::Value(Some(t)) | Returns::Result(t, _) => Some(t),
             Returns::Value(None) => None,
@@ -253,7 +322,11 @@ fn method(f: &mut ImplItemFn, contract: &str) -> syn::Result<Option<Method>> {
         if !ok.is_some_and(|t| is_self(t, contract)) {
             return Err(syn::Error::new(
                 sig.output.span(),
-                "an #[init] constructor returns `Self` or `Result<Self, E>`",
+                if kind == Kind::Init {
+                    "an #[init] constructor returns `Self` or `Result<Self, E>`"
+                } else {
+                    "a #[migrate] method returns the new state: `Self` or `Result<Self, E>`"
+                },
             ));
         }
     } else {
@@ -295,13 +368,18 @@ fn is_self(ty: &Type, contract: &str) -> bool {
     matches!(ty, Type::Path(p) if p.path.is_ident("Self") || p.path.is_ident(contract))
 }
 
-fn export(m: &Method, self_ty: &Type) -> TokenStream {
+fn export(m: &Method, self_ty: &Type, version: u32) -> TokenStream {
     let name = &m.name;
     let name_str = name.to_string();
+    let export_name = if m.kind == Kind::Migrate {
+        "cairn_migrate".to_owned()
+    } else {
+        name_str.clone()
+    };
     let export_fn = format_ident!("__cairn_export_{}", name);
     let names: Vec<_> = m.args.iter().map(|(n, _)| n).collect();
     let types: Vec<_> = m.args.iter().map(|(_, t)| t).collect();
-    let value_check = if m.payable {
+    let value_check = if m.payable || m.kind == Kind::Migrate {
         quote! {}
     } else {
         quote! { ::cairn_sdk::__private::check_not_payable(#name_str); }
@@ -325,6 +403,17 @@ fn export(m: &Method, self_ty: &Type) -> TokenStream {
                 #decode
                 let __state: #self_ty = #call;
                 ::cairn_sdk::__private::save_state(&__state);
+                ::cairn_sdk::__private::set_version(#version);
+            }
+        }
+        (Kind::Migrate, _) => {
+            let call = wrap(quote! { <#self_ty>::#name(__from, #(#names),*) });
+            quote! {
+                let __from = ::cairn_sdk::__private::stored_version();
+                #decode
+                let __state: #self_ty = #call;
+                ::cairn_sdk::__private::save_state(&__state);
+                ::cairn_sdk::__private::set_version(#version);
             }
         }
         (_, Receiver::RefMut) => {
@@ -349,7 +438,7 @@ fn export(m: &Method, self_ty: &Type) -> TokenStream {
     };
     quote! {
         #[cfg(target_arch = "wasm32")]
-        #[unsafe(export_name = #name_str)]
+        #[unsafe(export_name = #export_name)]
         #[doc(hidden)]
         pub extern "C" fn #export_fn() {
             #value_check
@@ -358,9 +447,22 @@ fn export(m: &Method, self_ty: &Type) -> TokenStream {
     }
 }
 
-fn abi_json(contract: &str, methods: &[Method]) -> syn::Result<String> {
+/// The migration of a contract without `#[migrate]`: keeps the state as it is (the layout
+/// must not have changed), refuses a downgrade, and records the new version.
+fn default_migrate(version: u32) -> TokenStream {
+    quote! {
+        #[cfg(target_arch = "wasm32")]
+        #[unsafe(export_name = "cairn_migrate")]
+        #[doc(hidden)]
+        pub extern "C" fn __cairn_default_migrate() {
+            ::cairn_sdk::__private::default_migrate(#version);
+        }
+    }
+}
+
+fn abi_json(contract: &str, version: u32, methods: &[Method]) -> syn::Result<String> {
     let mut out = format!(
-        "{{\"kind\":\"contract\",\"abi_version\":1,\"name\":{},\"methods\":[",
+        "{{\"kind\":\"contract\",\"abi_version\":1,\"name\":{},\"version\":{version},\"methods\":[",
         json_str(contract)
     );
     for (i, m) in methods.iter().enumerate() {
@@ -371,6 +473,7 @@ fn abi_json(contract: &str, methods: &[Method]) -> syn::Result<String> {
             Kind::Init => "init",
             Kind::View => "view",
             Kind::Call => "call",
+            Kind::Migrate => "migrate",
         };
         out.push_str(&format!(
             "{{\"name\":{},\"kind\":\"{kind}\",\"payable\":{},\"mutates\":{},\"args\":[",
@@ -389,7 +492,9 @@ fn abi_json(contract: &str, methods: &[Method]) -> syn::Result<String> {
             ));
         }
         let (returns, error) = match (&m.returns, m.kind) {
-            (_, Kind::Init) | (Returns::Value(None), _) => ("unit".to_owned(), None),
+            (_, Kind::Init | Kind::Migrate) | (Returns::Value(None), _) => {
+                ("unit".to_owned(), None)
+            }
             (Returns::Value(Some(t)), _) => (abi_type(t, "return")?, None),
             (Returns::Result(t, e), _) => (abi_type(t, "return")?, Some(compact(e))),
         };

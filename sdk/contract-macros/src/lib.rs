@@ -5,7 +5,9 @@
 //!   #[contract] struct   ─► borsh derives (the state stored under "STATE")
 //!   #[contract] impl     ─► per #[init]/#[view]/#[call] method: a wasm export that checks
 //!                           value, decodes args, loads state, calls, saves, returns;
-//!                           plus the ABI line {"kind":"contract",..} in section cairn:abi
+//!                           cairn_migrate (the #[migrate] method, or a default that
+//!                           refuses downgrades); the ABI line {"kind":"contract",..}
+//!                           in section cairn:abi
 //!   #[event] struct      ─► borsh derives + impl Event + the ABI line {"kind":"event",..}
 //!   #[interface] trait   ─► <Trait>Ref: a typed handle for cross-contract calls
 //! ```
@@ -39,10 +41,16 @@ fn attribute(
 }
 
 /// On the contract's struct: makes it the persisted state. On its impl block: exports the
-/// methods marked `#[init]`, `#[view]`, `#[call]` (and `#[payable]`) and embeds the ABI.
+/// methods marked `#[init]`, `#[view]`, `#[call]` (and `#[payable]`), the upgrade's
+/// migration (`#[migrate]`, or a default one), and embeds the ABI.
+///
+/// On the impl block, `#[contract(version = N)]` sets the code version (default 1) that an
+/// upgrade's `#[migrate]` method sees as the previous version.
 #[proc_macro_attribute]
 pub fn contract(attr: TokenStream, item: TokenStream) -> TokenStream {
-    attribute("contract", attr, item, contract::expand)
+    contract::expand(attr.into(), item.into())
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
 }
 
 /// On a struct with named fields: an event, emitted with `env::emit(&event)`. Mark up to

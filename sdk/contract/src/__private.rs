@@ -16,6 +16,10 @@ use crate::{backend, env};
 /// The storage key of the contract struct.
 pub const STATE_KEY: &[u8] = b"STATE";
 
+/// The storage key of the code version (`u32`) that last wrote the state: set by `#[init]`
+/// and by every migration, read by the next migration.
+pub const VERSION_KEY: &[u8] = b"VERSION";
+
 /// Borsh encoding into a vector (writing to a vector cannot fail).
 pub fn encode<T: BorshSerialize + ?Sized>(value: &T) -> Vec<u8> {
     let mut out = Vec::new();
@@ -62,6 +66,33 @@ pub fn init_guard() {
 /// Stores the contract state.
 pub fn save_state<S: BorshSerialize>(state: &S) {
     backend::storage_write(STATE_KEY, &encode(state));
+}
+
+/// The code version that last wrote the state (0 when none was recorded).
+pub fn stored_version() -> u32 {
+    backend::storage_read(VERSION_KEY)
+        .and_then(|b| borsh::from_slice::<u32>(&b).ok())
+        .unwrap_or(0)
+}
+
+/// Records `version` as the code version of the state.
+pub fn set_version(version: u32) {
+    backend::storage_write(VERSION_KEY, &encode(&version));
+}
+
+/// The migration of a contract without `#[migrate]`: the state stays as it is; a
+/// downgrade, or arguments nobody takes, revert the upgrade.
+pub fn default_migrate(version: u32) {
+    let from = stored_version();
+    if from > version {
+        env::revert(&format!(
+            "cannot downgrade from version {from} to {version}: the new code has no #[migrate] method"
+        ));
+    }
+    if !backend::input().is_empty() {
+        env::revert("the new code has no #[migrate] method to take migration arguments");
+    }
+    set_version(version);
 }
 
 /// Sets the call's return data to `value`'s encoding.

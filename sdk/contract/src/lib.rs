@@ -54,11 +54,12 @@ pub type Balance = u128;
 
 /// Everything a contract usually needs: `use cairn_sdk::prelude::*;`.
 pub mod prelude {
-    pub use crate::env;
     pub use crate::{
         Address, Balance, BorshDeserialize, BorshSerialize, CallError, Event, Hash, Item, Lazy,
         Map, Set, Vector, contract, event, interface, require,
     };
+    pub use crate::{env, storage};
+    pub use alloc::format;
     pub use alloc::string::{String, ToString};
     pub use alloc::vec;
     pub use alloc::vec::Vec;

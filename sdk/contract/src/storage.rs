@@ -9,8 +9,8 @@
 //!   Vector<T>   prefix ‖ 0x01 ‖ index (u32 BE)  → T            prefix ‖ 0x00 → len (u32)
 //! ```
 //!
-//! The contract state itself lives under [`crate::__private::STATE_KEY`]; prefixes must
-//! differ from each other and from it (the SDK does not check; short distinct prefixes
+//! The contract state itself lives under [`crate::__private::STATE_KEY`] (`"STATE"`) and
+//! its code version under `"VERSION"`; prefixes must differ from each other and from these (the SDK does not check; short distinct prefixes
 //! such as `b"b"` and `b"a"` keep keys and gas small). A stored value that no longer decodes
 //! as its type reverts the call with a message naming the key.
 
@@ -321,4 +321,12 @@ impl<T: BorshSerialize + BorshDeserialize> Vector<T> {
     pub fn iter(&self) -> impl Iterator<Item = T> + '_ {
         (0..self.len()).filter_map(|i| read(&self.key(i)))
     }
+}
+
+/// The stored contract state decoded as `T`: in a `#[migrate]` method, read the previous
+/// version's struct with it (declare that struct, with its exact fields, in the new code).
+/// Reverts when the contract has no state or it does not decode as `T`.
+#[must_use]
+pub fn state_as<T: BorshDeserialize>() -> T {
+    crate::__private::load_state()
 }

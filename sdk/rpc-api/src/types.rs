@@ -113,6 +113,9 @@ pub struct AccountInfo {
     pub nonce: Nonce,
     /// Hash of the contract code, or `null` for a plain account.
     pub code_hash: Option<Hash>,
+    /// Who may upgrade the contract's code; `null`: immutable (or a plain account).
+    #[serde(default)]
+    pub admin: Option<Address>,
 }
 
 /// A block, with its transactions as hashes or in full.
@@ -268,6 +271,7 @@ mod tests {
             balance: Amount::from(10u64).pow(Amount::from(30u64)),
             nonce: 3,
             code_hash: None,
+            admin: None,
         };
         let json = serde_json::to_value(&a).unwrap();
         assert_eq!(json["balance"], "1000000000000000000000000000000");
@@ -409,6 +413,9 @@ pub struct AccountState {
     pub nonce: Nonce,
     /// Code hash of a contract.
     pub code_hash: Option<Hash>,
+    /// The contract's admin, if upgradable.
+    #[serde(default)]
+    pub admin: Option<Address>,
 }
 
 /// One account a transaction changes: before and after (`null` = absent).

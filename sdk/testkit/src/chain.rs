@@ -6,8 +6,8 @@ use std::sync::{Arc, OnceLock};
 use borsh::BorshSerialize;
 use cairn_executor::{BlockEnv, Executor, ExecutorConfig, genesis_changes};
 use cairn_primitives::{
-    Address, Amount, Call, Deploy, Gas, Hash, MethodCall, ReceiptStatus, SecretKey, Transaction,
-    Transfer, TxKind, dev_account_key,
+    Address, Amount, Call, Deploy, Gas, Hash, MethodCall, ReceiptStatus, SecretKey, SetAdmin,
+    Transaction, Transfer, TxKind, Upgrade, dev_account_key,
 };
 use cairn_state::{Account, StateChanges, StateError, StateReader};
 use cairn_vm::{Vm, VmConfig};
@@ -74,6 +74,8 @@ pub struct CallOptions {
     pub value: u128,
     /// Gas limit.
     pub gas: Gas,
+    /// Deploys only: the account that may upgrade the contract (`None`: immutable code).
+    pub admin: Option<Address>,
 }
 
 impl Default for CallOptions {
@@ -81,6 +83,7 @@ impl Default for CallOptions {
         Self {
             value: 0,
             gas: DEFAULT_GAS_LIMIT,
+            admin: None,
         }
     }
 }
@@ -280,6 +283,12 @@ impl TestChain {
         }
     }
 
+    fn account_of(&self, address: Address) -> Option<Account> {
+        self.reader()
+            .account(&address)
+            .expect("in-memory reads do not fail")
+    }
+
     /// The nonce `address` signs its next transaction with.
     #[must_use]
     pub fn nonce(&self, address: Address) -> u64 {
@@ -366,6 +375,7 @@ impl TestChain {
                 init,
                 salt: None,
                 value: Amount::from(options.value),
+                admin: options.admin,
             }),
         );
         let r = r.into_result()?;
@@ -419,6 +429,62 @@ impl TestChain {
             self.report.record(&name, method, r.gas_used);
         }
         r
+    }
+
+    /// Upgrades `contract` to `wasm` in place, sent by `from` (its admin): the new code's
+    /// `#[migrate]` method runs with `args` (the tuple of its parameters after the previous
+    /// version; `&()` for none) atomically with the swap.
+    pub fn upgrade<A: BorshSerialize>(
+        &mut self,
+        from: Address,
+        contract: Address,
+        wasm: &[u8],
+        args: &A,
+    ) -> TxResult {
+        let r = self.run(
+            from,
+            DEFAULT_GAS_LIMIT,
+            TxKind::Upgrade(Upgrade {
+                contract,
+                code: wasm.to_vec(),
+                migrate_args: borsh::to_vec(args).expect("encoding into a Vec"),
+            }),
+        );
+        if r.is_success()
+            && let Some(name) = contract_name(wasm)
+        {
+            self.names.insert(contract, name);
+        }
+        r
+    }
+
+    /// Hands `contract` to `admin`, or with `None` makes its code immutable; sent by `from`
+    /// (the current admin).
+    pub fn set_admin(
+        &mut self,
+        from: Address,
+        contract: Address,
+        admin: Option<Address>,
+    ) -> TxResult {
+        self.run(
+            from,
+            DEFAULT_GAS_LIMIT,
+            TxKind::SetAdmin(SetAdmin { contract, admin }),
+        )
+    }
+
+    /// The admin of `contract` (`None`: immutable, or no contract there).
+    #[must_use]
+    pub fn admin(&self, contract: Address) -> Option<Address> {
+        self.account_of(contract).and_then(|a| a.admin)
+    }
+
+    /// The hash of `contract`'s code (`None`: no contract there).
+    #[must_use]
+    pub fn code_hash(&self, contract: Address) -> Option<[u8; 32]> {
+        self.account_of(contract)
+            .and_then(|a| a.code_hash)
+            .map(|h| h.0)
     }
 
     /// Sends `amount` of the native token.

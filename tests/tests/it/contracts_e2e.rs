@@ -66,6 +66,7 @@ impl Client<'_> {
                     }),
                     salt: None,
                     value: Amount::zero(),
+                    admin: None,
                 }),
             )
             .await;

@@ -349,6 +349,7 @@ fn deploy_call_events_and_send_and_wait_on_a_devnet() {
                 init: None,
                 salt: None,
                 value: Amount::zero(),
+                admin: None,
             })))
             .await
             .expect("deploy"),
@@ -512,6 +513,7 @@ fn deploy_call_events_and_send_and_wait_on_a_devnet() {
             nonce: account.nonce,
             balance: account.balance,
             code_hash: account.code_hash,
+            admin: account.admin,
         });
         let root = header.state_root.0;
         cairn_state::verify_proof(

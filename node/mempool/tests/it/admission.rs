@@ -38,6 +38,7 @@ fn size_limit_never_exceeds_the_protocol_limit() {
         init: None,
         salt: None,
         value: Amount::zero(),
+        admin: None,
     });
     let signed = k.sign_tx(t);
     let size = signed.encode().len();
@@ -180,6 +181,7 @@ fn a_deploy_pays_intrinsic_gas_for_its_code() {
             init: None,
             salt: None,
             value: Amount::zero(),
+            admin: None,
         });
         k.sign_tx(t)
     };

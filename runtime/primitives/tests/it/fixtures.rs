@@ -36,6 +36,7 @@ pub(crate) fn deploy() -> Transaction {
             }),
             salt: Some(Hash([0x5a; 32])),
             value: U256::zero(),
+            admin: None,
         }),
     }
 }

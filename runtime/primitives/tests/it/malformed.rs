@@ -180,6 +180,7 @@ fn field_limits_are_enforced_at_their_edge() {
             init: None,
             salt: None,
             value: U256::zero(),
+            admin: None,
         });
         tx
     };

@@ -3,7 +3,7 @@
 
 use cairn_primitives::{
     Address, Block, BlockHeader, Call, Canonical, Deploy, Event, Hash, MethodCall, Receipt,
-    ReceiptStatus, SignedTransaction, Transaction, Transfer, TxKind, U256,
+    ReceiptStatus, SetAdmin, SignedTransaction, Transaction, Transfer, TxKind, U256, Upgrade,
 };
 use proptest::prelude::*;
 
@@ -32,13 +32,15 @@ fn kind() -> impl Strategy<Value = TxKind> {
                 (method(), bytes(50)).prop_map(|(method, args)| MethodCall { method, args })
             ),
             proptest::option::of(hash()),
-            amount()
+            amount(),
+            proptest::option::of(address()),
         )
-            .prop_map(|(code, init, salt, value)| TxKind::Deploy(Deploy {
+            .prop_map(|(code, init, salt, value, admin)| TxKind::Deploy(Deploy {
                 code,
                 init,
                 salt,
-                value
+                value,
+                admin,
             })),
         (address(), method(), bytes(100), amount()).prop_map(|(to, method, args, value)| {
             TxKind::Call(Call {
@@ -48,6 +50,15 @@ fn kind() -> impl Strategy<Value = TxKind> {
                 value,
             })
         }),
+        (address(), bytes(300), bytes(50)).prop_map(|(contract, code, migrate_args)| {
+            TxKind::Upgrade(Upgrade {
+                contract,
+                code,
+                migrate_args,
+            })
+        }),
+        (address(), proptest::option::of(address()))
+            .prop_map(|(contract, admin)| TxKind::SetAdmin(SetAdmin { contract, admin })),
     ]
 }
 

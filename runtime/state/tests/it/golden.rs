@@ -21,6 +21,7 @@ fn fixed_state_root_is_pinned() {
                 nonce: i,
                 balance: U256::from(i) * U256::from(10u64).pow(U256::from(18u64)),
                 code_hash: i.is_multiple_of(50).then_some(code_hash),
+                admin: None,
             }),
         );
         if i.is_multiple_of(10) {

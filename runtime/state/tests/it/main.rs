@@ -54,6 +54,7 @@ pub fn account(nonce: u64, balance: u64) -> Account {
         nonce,
         balance: U256::from(balance),
         code_hash: None,
+        admin: None,
     }
 }
 
