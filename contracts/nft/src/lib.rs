@@ -64,7 +64,8 @@ pub struct ApprovalForAll {
 }
 
 /// Why an NFT operation was refused.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[borsh(crate = "cairn_sdk::borsh")]
 pub enum NftError {
     /// No such token.
     NoToken(u64),

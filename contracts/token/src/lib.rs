@@ -45,7 +45,8 @@ pub struct Approval {
 }
 
 /// Why a token operation was refused.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[borsh(crate = "cairn_sdk::borsh")]
 pub enum TokenError {
     /// The balance is below the amount.
     InsufficientBalance {

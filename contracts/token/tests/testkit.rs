@@ -1,6 +1,6 @@
 //! The token on the real VM and executor: balances, allowances, events, reverts, forks, gas.
 
-use cairn_example_token::{Approval, Transfer};
+use cairn_example_token::{Approval, TokenError, Transfer};
 use cairn_testkit::{Address, ReceiptStatus, TestChain};
 
 fn deployed() -> (TestChain, Address) {
@@ -71,6 +71,14 @@ fn overdraft_reverts_with_the_error_message_and_changes_nothing() {
     assert_eq!(
         r.revert_message(),
         Some("insufficient balance: have 0, need 1")
+    );
+    // The revert data is the `Err` value itself, for clients to decode.
+    assert_eq!(
+        r.decode_error::<TokenError>(),
+        Some(TokenError::InsufficientBalance {
+            balance: 0,
+            needed: 1
+        })
     );
     assert!(r.events.is_empty());
     assert!(r.gas_used > 0, "a revert still pays for its gas");

@@ -369,11 +369,15 @@ impl Executor {
                 error: None,
             },
             (false, Some(fault)) => failed(ReceiptStatus::Failed, gas_used, fault),
-            (false, None) => failed(
-                exec.outcome.receipt_status(),
-                gas_used,
-                exec.outcome.error_message().unwrap_or_default(),
-            ),
+            (false, None) => Receipt {
+                // A revert's data: the contract's encoded error.
+                return_data: exec.return_data,
+                ..failed(
+                    exec.outcome.receipt_status(),
+                    gas_used,
+                    exec.outcome.error_message().unwrap_or_default(),
+                )
+            },
         };
         Ok((receipt, address.filter(|_| success)))
     }

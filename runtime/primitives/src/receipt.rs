@@ -99,7 +99,8 @@ pub struct Receipt {
     pub status: ReceiptStatus,
     /// Gas charged (intrinsic + execution).
     pub gas_used: Gas,
-    /// What the called method returned (empty for transfers and failures).
+    /// What the called method returned; on a revert, the encoded error the contract set
+    /// (empty for transfers, other failures, and reverts without data).
     #[cfg_attr(feature = "serde", serde(with = "crate::serde_helpers::hex_bytes"))]
     pub return_data: Vec<u8>,
     /// Events emitted, in order; empty when the transaction failed.

@@ -236,7 +236,8 @@ pub struct Execution {
     pub outcome: Outcome,
     /// Gas used, including host costs and nested calls; never more than the limit.
     pub gas_used: Gas,
-    /// Return data (empty unless `outcome` is `Success`).
+    /// Return data: what `set_return` last set, kept on `Success` and on `Reverted` (where
+    /// it is the revert's encoded error data); empty for every other outcome.
     pub return_data: Vec<u8>,
 }
 

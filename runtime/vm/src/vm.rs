@@ -363,7 +363,17 @@ impl Vm {
             Err(e) => classify(&e, data.fatal)?,
         };
         let gas_used = failure_gas(&outcome, limit, used);
-        Ok(Execution::early(outcome, gas_used))
+        // A revert keeps what the contract set as return data: its encoded error.
+        let return_data = if matches!(outcome, Outcome::Reverted(_)) {
+            data.return_data
+        } else {
+            Vec::new()
+        };
+        Ok(Execution {
+            outcome,
+            gas_used,
+            return_data,
+        })
     }
 }
 

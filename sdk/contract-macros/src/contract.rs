@@ -436,7 +436,16 @@ fn export(m: &Method, self_ty: &Type, version: u32) -> TokenStream {
             }
         }
     };
+    // Checked on every target (the export itself is wasm-only), so a bad error type is a
+    // compile error in native unit tests too.
+    let error_check = match &m.returns {
+        Returns::Result(_, e) => quote! {
+            const _: fn() = || ::cairn_sdk::__private::assert_contract_error::<#e>();
+        },
+        Returns::Value(_) => quote! {},
+    };
     quote! {
+        #error_check
         #[cfg(target_arch = "wasm32")]
         #[unsafe(export_name = #export_name)]
         #[doc(hidden)]

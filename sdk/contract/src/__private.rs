@@ -1,17 +1,13 @@
 //! Support for the code `#[contract]`, `#[event]` and `#[interface]` generate. Not a public
 //! API: names and signatures may change with the macros.
 
-use alloc::string::ToString;
-
-use core::fmt::Display;
-
 use borsh::{BorshDeserialize, BorshSerialize};
 
 pub use alloc::format;
 pub use alloc::vec;
 pub use alloc::vec::Vec;
 
-use crate::{backend, env};
+use crate::{ContractError, backend, env};
 
 /// The storage key of the contract struct.
 pub const STATE_KEY: &[u8] = b"STATE";
@@ -103,11 +99,14 @@ pub fn return_value<T: BorshSerialize>(value: &T) {
     }
 }
 
-/// `Ok` passes through; `Err` reverts with the error's message.
-pub fn unwrap_result<T, E: Display>(result: Result<T, E>) -> T {
+/// Compiles only for a valid method error type (its diagnostic explains what is missing).
+pub fn assert_contract_error<E: ContractError>() {}
+
+/// `Ok` passes through; `Err` reverts with the error's message, its encoding as the data.
+pub fn unwrap_result<T, E: ContractError>(result: Result<T, E>) -> T {
     match result {
         Ok(v) => v,
-        Err(e) => env::revert(&e.to_string()),
+        Err(e) => env::revert_with_data(&e.message(), &e.data()),
     }
 }
 

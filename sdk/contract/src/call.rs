@@ -13,7 +13,7 @@ use crate::__private::encode;
 use crate::{Balance, backend, env};
 
 /// How a nested call ended, when it did not succeed (the host's status codes).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
 pub enum CallStatus {
     /// The callee reverted (or panicked, or returned `Err`).
     Reverted,
@@ -53,8 +53,9 @@ impl CallStatus {
     }
 }
 
-/// A nested call that did not succeed.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A nested call that did not succeed (returned as a method's error, it reverts with this
+/// encoding as data).
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
 pub struct CallError {
     /// How it ended.
     pub status: CallStatus,

@@ -124,6 +124,13 @@ pub fn revert(message: &str) -> ! {
     backend::revert(message)
 }
 
+/// [`revert`] with `data` (at most 64 KiB) as the revert data: the receipt's return data,
+/// for clients to decode (a method's `Err` reverts this way with the error's encoding).
+pub fn revert_with_data(message: &str, data: &[u8]) -> ! {
+    backend::set_return(data);
+    backend::revert(message)
+}
+
 /// The raw bytes under `key` in this contract's storage.
 #[must_use]
 pub fn storage_read(key: &[u8]) -> Option<Vec<u8>> {

@@ -6,7 +6,7 @@
 //!   #[contract] impl Token {                                          one wasm export per method:
 //!       #[init] fn new(..) -> Self                                    refuses a second init
 //!       #[view] fn balance_of(&self, who: Address) -> u128            read-only, never saved
-//!       #[call] fn transfer(&mut self, ..) -> Result<(), Error>       Err / panic ⇒ revert
+//!       #[call] fn transfer(&mut self, ..) -> Result<(), Error>       Err ⇒ revert (message + data)
 //!       #[call] #[payable] fn deposit(&mut self)                      others refuse value
 //!   }
 //!   #[event] struct Transfer { #[topic] from: Address, .. }           env::emit(&Transfer{..})
@@ -31,6 +31,7 @@ extern crate std;
 mod backend;
 pub mod call;
 pub mod env;
+mod error;
 pub mod event;
 pub mod storage;
 #[cfg(feature = "testing")]
@@ -45,6 +46,7 @@ pub use cairn_primitives::{Address, Hash};
 pub use cairn_sdk_macros::{contract, event, interface};
 
 pub use call::{CallError, CallStatus};
+pub use error::ContractError;
 pub use event::Event;
 pub use storage::{Item, Lazy, Map, Set, Vector};
 

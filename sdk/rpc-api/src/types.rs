@@ -215,7 +215,7 @@ pub struct ReceiptInfo {
     pub status: ReceiptStatus,
     /// Gas charged.
     pub gas_used: Gas,
-    /// What the method returned.
+    /// What the method returned; on a revert, the contract's encoded error.
     #[serde(with = "hex_bytes")]
     pub return_data: Vec<u8>,
     /// Events emitted (empty on failure).
@@ -449,7 +449,7 @@ pub struct SimulationInfo {
     pub status: ReceiptStatus,
     /// Gas it would burn (identical to inclusion on the same state).
     pub gas_used: Gas,
-    /// What the method would return.
+    /// What the method would return; on a revert, the contract's encoded error.
     #[serde(with = "hex_bytes")]
     pub return_data: Vec<u8>,
     /// Events it would emit.
@@ -467,7 +467,7 @@ pub struct SimulationInfo {
 /// `contract_view`'s result.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ViewResult {
-    /// What the method returned.
+    /// What the method returned; on a revert, the contract's encoded error.
     #[serde(with = "hex_bytes")]
     pub return_data: Vec<u8>,
     /// Gas it used.

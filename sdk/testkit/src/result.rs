@@ -73,6 +73,21 @@ impl TxResult {
         }
     }
 
+    /// The revert data, when the contract reverted with some: a method's `Err` sets the
+    /// error's encoding.
+    #[must_use]
+    pub fn revert_data(&self) -> Option<&[u8]> {
+        (self.status == ReceiptStatus::Reverted && !self.return_data.is_empty())
+            .then_some(&self.return_data[..])
+    }
+
+    /// The method's `Err` value, decoded from the revert data; `None` when it did not revert
+    /// with data that decodes as `E`.
+    #[must_use]
+    pub fn decode_error<E: BorshDeserialize>(&self) -> Option<E> {
+        self.revert_data().and_then(|d| borsh::from_slice(d).ok())
+    }
+
     /// `Ok(self)` on success, the failure otherwise.
     ///
     /// # Errors

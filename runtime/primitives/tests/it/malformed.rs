@@ -79,12 +79,12 @@ fn oversized_input_is_rejected_before_decoding() {
 fn unknown_enum_tags_are_typed() {
     let mut bytes = fixtures::transfer().encode();
     assert_eq!(bytes[KIND_TAG_OFFSET], 0, "transfer tag");
-    bytes[KIND_TAG_OFFSET] = 3;
+    bytes[KIND_TAG_OFFSET] = 5;
     assert_eq!(
         Transaction::decode(&bytes),
         Err(DecodeError::InvalidTag {
             what: "TxKind",
-            tag: 3
+            tag: 5
         })
     );
     bytes[KIND_TAG_OFFSET] = 0xff;

@@ -19,8 +19,15 @@ pub struct Pinged {
     pub data: Vec<u8>,
 }
 
-#[contract]
+#[contract(version = 3)]
 impl Demo {
+    #[migrate]
+    pub fn upgrade(from_version: u32, note: String) -> Result<Self, String> {
+        require!(from_version == 2, "from 2 only, not {}", from_version);
+        let _ = note;
+        Ok(storage::state_as())
+    }
+
     #[init]
     pub fn new() -> Self {
         Self { items: Vector::new(b"i".to_vec()), owners: Set::new(b"o".to_vec()), cfg: Item::new(b"c".to_vec()) }
