@@ -81,8 +81,8 @@ pub struct Swap {
 }
 
 /// Why the pool refused.
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
-#[borsh(crate = "cairn_sdk::borsh")]
+#[error]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PoolError {
     /// The two tokens are the same contract.
     SameToken,

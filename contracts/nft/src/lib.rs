@@ -64,8 +64,8 @@ pub struct ApprovalForAll {
 }
 
 /// Why an NFT operation was refused.
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
-#[borsh(crate = "cairn_sdk::borsh")]
+#[error]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum NftError {
     /// No such token.
     NoToken(u64),

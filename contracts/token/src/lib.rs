@@ -45,8 +45,8 @@ pub struct Approval {
 }
 
 /// Why a token operation was refused.
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
-#[borsh(crate = "cairn_sdk::borsh")]
+#[error]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TokenError {
     /// The balance is below the amount.
     InsufficientBalance {

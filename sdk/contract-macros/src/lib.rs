@@ -9,6 +9,7 @@
 //!                           refuses downgrades); the ABI line {"kind":"contract",..}
 //!                           in section cairn:abi
 //!   #[event] struct      ─► borsh derives + impl Event + the ABI line {"kind":"event",..}
+//!   #[error] enum        ─► borsh derives + the ABI line {"kind":"error",..}
 //!   #[interface] trait   ─► <Trait>Ref: a typed handle for cross-contract calls
 //! ```
 //!
@@ -16,6 +17,7 @@
 
 mod abi;
 mod contract;
+mod error;
 mod event;
 mod interface;
 
@@ -51,6 +53,14 @@ pub fn contract(attr: TokenStream, item: TokenStream) -> TokenStream {
     contract::expand(attr.into(), item.into())
         .unwrap_or_else(syn::Error::into_compile_error)
         .into()
+}
+
+/// On an enum: a contract error. Adds the encoding derives (a method's `Err` reverts with
+/// the value's encoding as data) and an ABI line describing the variants, so clients decode
+/// the revert data. Implement `Display` for the revert message.
+#[proc_macro_attribute]
+pub fn error(attr: TokenStream, item: TokenStream) -> TokenStream {
+    attribute("error", attr, item, error::expand)
 }
 
 /// On a struct with named fields: an event, emitted with `env::emit(&event)`. Mark up to

@@ -43,7 +43,7 @@ pub mod __private;
 pub use borsh;
 pub use borsh::{BorshDeserialize, BorshSerialize};
 pub use cairn_primitives::{Address, Hash};
-pub use cairn_sdk_macros::{contract, event, interface};
+pub use cairn_sdk_macros::{contract, error, event, interface};
 
 pub use call::{CallError, CallStatus};
 pub use error::ContractError;
@@ -58,7 +58,7 @@ pub type Balance = u128;
 pub mod prelude {
     pub use crate::{
         Address, Balance, BorshDeserialize, BorshSerialize, CallError, Event, Hash, Item, Lazy,
-        Map, Set, Vector, contract, event, interface, require,
+        Map, Set, Vector, contract, error, event, interface, require,
     };
     pub use crate::{env, storage};
     pub use alloc::format;

@@ -1,6 +1,7 @@
 //! Reading a contract's ABI: the text of its `cairn:abi` custom section, one JSON object
-//! per line (a `"kind":"contract"` line, then one `"kind":"event"` line per event, in the
-//! order the linker placed them), merged into one document:
+//! per line (a `"kind":"contract"` line, one `"kind":"event"` line per event and one
+//! `"kind":"error"` line per `#[error]` enum, in the order the linker placed them), merged
+//! into one document (events and errors sorted by name):
 //!
 //! ```text
 //!   {"kind":"contract","abi_version":1,"name":"Token","methods":[..]}     ─┐
@@ -13,7 +14,7 @@
 
 use serde_json::{Map, Value};
 
-/// The merged ABI document of a section's text; events sorted by name.
+/// The merged ABI document of a section's text; events and errors sorted by name.
 ///
 /// # Errors
 /// A line that is not JSON, no contract line, or two of them.
@@ -35,6 +36,7 @@ pub fn parse_abi(text: &str) -> Result<Value, String> {
     }
     let mut contract: Option<Map<String, Value>> = None;
     let mut events = Vec::new();
+    let mut errors = Vec::new();
     for d in docs {
         let Value::Object(mut o) = d else {
             return Err("ABI lines must be JSON objects".to_owned());
@@ -46,12 +48,15 @@ pub fn parse_abi(text: &str) -> Result<Value, String> {
                 }
             }
             Some("event") => events.push(Value::Object(o)),
+            Some("error") => errors.push(Value::Object(o)),
             other => return Err(format!("unknown ABI line kind {other:?}")),
         }
     }
     let mut contract = contract.ok_or("the ABI has no contract line")?;
     events.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
+    errors.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
     contract.insert("events".to_owned(), Value::Array(events));
+    contract.insert("errors".to_owned(), Value::Array(errors));
     Ok(Value::Object(contract))
 }
 
@@ -62,11 +67,14 @@ mod tests {
     #[test]
     fn merges_contract_and_event_lines() {
         let text = "{\"kind\":\"contract\",\"name\":\"T\",\"methods\":[]}\n\
-                    {\"kind\":\"event\",\"name\":\"B\"}\n\0\0{\"kind\":\"event\",\"name\":\"A\"}\n";
+                    {\"kind\":\"event\",\"name\":\"B\"}\n\0\0{\"kind\":\"event\",\"name\":\"A\"}\n\
+                    {\"kind\":\"error\",\"name\":\"E\",\"variants\":[]}\n";
         let v = parse_abi(text).unwrap();
         assert_eq!(v["name"], "T");
         assert_eq!(v["events"][0]["name"], "A");
         assert_eq!(v["events"][1]["name"], "B");
+        assert_eq!(v["errors"][0]["name"], "E");
+        assert!(v["errors"][0].get("kind").is_none());
         assert!(v.get("kind").is_none());
     }
 

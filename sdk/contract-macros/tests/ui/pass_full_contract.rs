@@ -19,6 +19,20 @@ pub struct Pinged {
     pub data: Vec<u8>,
 }
 
+#[error]
+#[derive(Debug)]
+pub enum DemoError {
+    Empty,
+    TooBig { max: u128, got: u128 },
+    Named(String),
+}
+
+impl core::fmt::Display for DemoError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "{self:?}")
+    }
+}
+
 #[contract(version = 3)]
 impl Demo {
     #[migrate]
@@ -43,6 +57,11 @@ impl Demo {
     pub fn deposit(&mut self, note: Option<String>, pair: (u8, [u8; 4])) -> Result<u128, String> {
         let _ = (note, pair);
         Ok(env::value())
+    }
+
+    #[call]
+    pub fn take(&mut self, amount: u128) -> Result<(), DemoError> {
+        Err(DemoError::TooBig { max: 0, got: amount })
     }
 
     #[call]
