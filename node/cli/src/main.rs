@@ -4,6 +4,7 @@
 //! dir), and key utilities. More subcommands (`keys`, `deploy`, `call`, …) arrive with the
 //! client issue.
 
+mod client_cmd;
 mod node_cmd;
 
 use std::path::PathBuf;
@@ -78,11 +79,17 @@ enum Command {
         #[arg(long, default_value = ".")]
         path: PathBuf,
     },
-    /// Print the ABI a contract's wasm file carries (its `cairn:abi` section) as JSON.
+    /// Print a contract's ABI as JSON: the `cairn:abi` section of a .wasm file, or the ABI
+    /// the node serves for a deployed contract's address.
     Abi {
-        /// The contract's .wasm file.
-        file: PathBuf,
+        /// A .wasm file, or a contract address (0x + 40 hex digits).
+        target: String,
+        /// The node's JSON-RPC URL (for an address).
+        #[arg(long, env = "CAIRN_RPC", default_value = client_cmd::DEFAULT_RPC)]
+        rpc: String,
     },
+    #[command(flatten)]
+    Client(client_cmd::ClientCommand),
     /// Print the address of a secret key (0x-hex seed), or of a fresh random key.
     Address {
         /// A 32-byte secret key as 0x-hex; omitted: generate one and print both.
@@ -283,7 +290,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Some(Command::Build { path }) => build(&path)?,
         Some(Command::New { name, sdk_path }) => new_contract(&name, sdk_path)?,
-        Some(Command::Abi { file }) => {
+        Some(Command::Abi { target, rpc }) => {
+            let file = PathBuf::from(&target);
+            if !file.exists() && target.starts_with("0x") {
+                let abi = client_cmd::abi_at(&target, &rpc)?;
+                println!("{}", serde_json::to_string_pretty(&abi)?);
+                return Ok(());
+            }
             let code = std::fs::read(&file)
                 .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
             anyhow::ensure!(
@@ -301,6 +314,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 })?;
             println!("{}", serde_json::to_string_pretty(&abi)?);
         }
+        Some(Command::Client(cmd)) => client_cmd::run(cmd)?,
         Some(Command::Node { data_dir, run }) => {
             node_cmd::init_logs();
             node_cmd::node(&data_dir, &run, None, Vec::new())?;

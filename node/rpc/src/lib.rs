@@ -275,6 +275,10 @@ fn execution_error(receipt: &cairn_primitives::Receipt) -> ErrorObjectOwned {
     )
 }
 
+/// How often a simulation with a defaulted nonce is retried when a block committed between
+/// reading the nonce and the pre-check (the latest state is read live).
+const NONCE_RACE_RETRIES: usize = 3;
+
 /// Fills a request's defaults and simulates it on `reader`.
 fn simulate(
     chain: &Chain,
@@ -282,25 +286,35 @@ fn simulate(
     env: &BlockEnv,
     req: &TxRequest,
 ) -> RpcResult<Simulation> {
-    let nonce = match req.nonce {
-        Some(n) => n,
-        None => reader
-            .account(&req.from)
-            .map_err(|e| internal(&e))?
-            .map_or(0, |a| a.nonce),
-    };
-    let tx = Transaction {
-        chain_id: env.chain_id,
-        nonce,
-        gas_limit: req.gas_limit.unwrap_or(env.gas_limit),
-        gas_price: req.gas_price.unwrap_or(chain.genesis().min_gas_price),
-        kind: req.kind.clone(),
-    };
-    chain
-        .executor()
-        .simulate(reader, env, req.from, &tx)
-        .map_err(|e| internal(&e))?
-        .map_err(|r| rejection_error(&r))
+    let mut attempt = 0;
+    loop {
+        let nonce = match req.nonce {
+            Some(n) => n,
+            None => reader
+                .account(&req.from)
+                .map_err(|e| internal(&e))?
+                .map_or(0, |a| a.nonce),
+        };
+        let tx = Transaction {
+            chain_id: env.chain_id,
+            nonce,
+            gas_limit: req.gas_limit.unwrap_or(env.gas_limit),
+            gas_price: req.gas_price.unwrap_or(chain.genesis().min_gas_price),
+            kind: req.kind.clone(),
+        };
+        let result = chain
+            .executor()
+            .simulate(reader, env, req.from, &tx)
+            .map_err(|e| internal(&e))?;
+        match result {
+            Err(TxRejection::NonceTooLow { .. } | TxRejection::NonceTooHigh { .. })
+                if req.nonce.is_none() && attempt < NONCE_RACE_RETRIES =>
+            {
+                attempt += 1;
+            }
+            other => return other.map_err(|r| rejection_error(&r)),
+        }
+    }
 }
 
 fn trie_proof(p: &cairn_state::Proof) -> TrieProof {
@@ -842,6 +856,27 @@ impl CairnApiServer for RpcNode {
                 simulate(chain, &reader, &env, &r)
             };
             let mut hi = req.gas_limit.unwrap_or(env.gas_limit).min(env.gas_limit);
+            // Never search above what the sender can pay for: the pre-check would refuse
+            // the whole search although a smaller limit fits the balance.
+            let price = req.gas_price.unwrap_or(chain.genesis().min_gas_price);
+            if !price.is_zero() {
+                let balance = reader
+                    .account(&req.from)
+                    .map_err(|e| internal(&e))?
+                    .map_or(cairn_primitives::Amount::zero(), |a| a.balance);
+                let value = cairn_primitives::Transaction {
+                    chain_id: 0,
+                    nonce: 0,
+                    gas_limit: 0,
+                    gas_price: price,
+                    kind: req.kind.clone(),
+                }
+                .value();
+                let affordable = balance.saturating_sub(value) / price;
+                if affordable < cairn_primitives::Amount::from(hi) {
+                    hi = affordable.as_u64();
+                }
+            }
             let at_hi = run(&req, hi)?;
             if at_hi.receipt.status != ReceiptStatus::Success {
                 return Err(execution_error(&at_hi.receipt));

@@ -6,7 +6,13 @@ use quote::{format_ident, quote};
 use syn::spanned::Spanned;
 use syn::{Fields, ItemEnum};
 
-use crate::abi::{abi_type, json_str, section};
+use crate::abi::{abi_type, compact, json_str, section};
+
+/// The ABI type of an error field; a type outside the ABI (another error, an SDK type such
+/// as `CallError`) appears under its Rust name, which clients cannot decode further.
+fn field_type(ty: &syn::Type) -> String {
+    abi_type(ty, "error field").unwrap_or_else(|_| compact(ty))
+}
 
 pub(crate) fn expand(item: TokenStream) -> syn::Result<TokenStream> {
     let e: ItemEnum = syn::parse2(item).map_err(|e| {
@@ -40,14 +46,14 @@ pub(crate) fn expand(item: TokenStream) -> syn::Result<TokenStream> {
                         .as_ref()
                         .map(ToString::to_string)
                         .unwrap_or_default();
-                    Ok((name, abi_type(&f.ty, "error field")?))
+                    Ok((name, field_type(&f.ty)))
                 })
                 .collect::<syn::Result<_>>()?,
             Fields::Unnamed(u) => u
                 .unnamed
                 .iter()
                 .enumerate()
-                .map(|(i, f)| Ok((i.to_string(), abi_type(&f.ty, "error field")?)))
+                .map(|(i, f)| Ok((i.to_string(), field_type(&f.ty))))
                 .collect::<syn::Result<_>>()?,
         };
         let fields: Vec<String> = fields

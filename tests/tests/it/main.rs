@@ -1,6 +1,8 @@
 //! Cross-crate tests: workspace rules, and (as the node grows) the real `cairn` binary
 //! driven from outside.
 
+mod cli_client;
+mod client;
 mod contracts_e2e;
 mod deps;
 mod network;
