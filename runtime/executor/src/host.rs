@@ -132,11 +132,7 @@ impl<'o, R: StateReader> StateHost<'o, R> {
         module: &ContractModule,
         ctx: CallContext,
     ) -> Result<Execution, HostError> {
-        match vm.execute(self, module, ctx) {
-            Ok(exec) => Ok(exec),
-            Err(VmError::Host(e)) => Err(e),
-            Err(e) => Err(vm_fatal(e)),
-        }
+        vm.execute(self, module, ctx).map_err(vm_fatal)
     }
 
     /// Closes checkpoint `cp` by the outcome: kept on success, reverted (with the events
@@ -282,11 +278,7 @@ impl<R: StateReader> StateHost<'_, R> {
         module: &ContractModule,
         ctx: CallContext,
     ) -> Result<Execution, HostError> {
-        match vm.migrate(self, module, ctx) {
-            Ok(exec) => Ok(exec),
-            Err(VmError::Host(e)) => Err(e),
-            Err(e) => Err(vm_fatal(e)),
-        }
+        vm.migrate(self, module, ctx).map_err(vm_fatal)
     }
 
     /// Creates the contract account at `init.contract` (keeping a balance sent there

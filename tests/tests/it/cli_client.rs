@@ -67,6 +67,27 @@ fn token_file(dir: &Path) -> String {
     file.display().to_string()
 }
 
+/// Deploys the token (1,000 to dev account 0) with `cairn deploy --json`; its address and
+/// the constructor arguments used.
+fn deploy_token(rpc: &str, token_wasm: &str) -> (String, &'static str) {
+    let args = r#"{"name":"Gold","symbol":"GLD","decimals":18,"initial_supply":"1000"}"#;
+    let v = json(&cairn(
+        rpc,
+        &[
+            "deploy",
+            &token_wasm,
+            "--init",
+            "new",
+            "--args",
+            args,
+            "--json",
+        ],
+        &[],
+    ));
+    assert_eq!(v["name"], "Token");
+    (v["address"].as_str().expect("address").to_owned(), args)
+}
+
 #[test]
 #[allow(clippy::too_many_lines)]
 fn every_client_subcommand_in_text_and_json() {
@@ -96,22 +117,7 @@ fn every_client_subcommand_in_text_and_json() {
     let transfer_hash = v["tx_hash"].as_str().expect("hash").to_owned();
 
     // deploy
-    let args = r#"{"name":"Gold","symbol":"GLD","decimals":18,"initial_supply":"1000"}"#;
-    let v = json(&cairn(
-        rpc,
-        &[
-            "deploy",
-            &token_wasm,
-            "--init",
-            "new",
-            "--args",
-            args,
-            "--json",
-        ],
-        &[],
-    ));
-    assert_eq!(v["name"], "Token");
-    let token = v["address"].as_str().expect("address").to_owned();
+    let (token, args) = deploy_token(rpc, &token_wasm);
     let text = ok(&cairn(
         rpc,
         &["deploy", &token_wasm, "--init", "new", "--args", args],
@@ -233,21 +239,7 @@ fn bad_input_gets_one_clear_line_and_a_non_zero_exit() {
     let (_node, rpc) = devnet(&dir.path().join("d"));
     let rpc = rpc.as_str();
     let dev1 = Wallet::dev(1).address().to_string();
-    let args = r#"{"name":"Gold","symbol":"GLD","decimals":18,"initial_supply":"1000"}"#;
-    let v = json(&cairn(
-        rpc,
-        &[
-            "deploy",
-            &token_wasm,
-            "--init",
-            "new",
-            "--args",
-            args,
-            "--json",
-        ],
-        &[],
-    ));
-    let token = v["address"].as_str().expect("address").to_owned();
+    let (token, _) = deploy_token(rpc, &token_wasm);
 
     refused(
         &cairn(rpc, &["balance", "0xnothex"], &[]),

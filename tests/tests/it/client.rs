@@ -10,7 +10,7 @@ use cairn_primitives::{Address, Amount, ReceiptStatus};
 use futures_util::StreamExt;
 use serde_json::json;
 
-use crate::rpc_e2e::devnet;
+use crate::rpc_e2e::{devnet, runtime};
 
 /// Transactions sent back to back without waiting for any receipt.
 const IN_FLIGHT: usize = 500;
@@ -20,13 +20,6 @@ fn token_wasm() -> Arc<Vec<u8>> {
         &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../contracts/token"),
     )
     .expect("token builds")
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime")
 }
 
 #[test]

@@ -8,6 +8,7 @@ use cairn_rpc_api::CairnApiClient;
 use cairn_tests::cairn_bin;
 
 use crate::node_restart::{Node, dev_key, field, spawn};
+use crate::rpc_e2e::runtime;
 
 fn signal(node: &Node, sig: &str) {
     let status = Command::new("kill")
@@ -30,13 +31,6 @@ fn exits_cleanly(node: &mut Node) -> bool {
         );
         std::thread::sleep(Duration::from_millis(20));
     }
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime")
 }
 
 #[test]

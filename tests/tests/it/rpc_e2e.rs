@@ -35,7 +35,7 @@ pub(crate) fn devnet(dir: &std::path::Path) -> (Node, String) {
     (node, url)
 }
 
-fn runtime() -> tokio::runtime::Runtime {
+pub(crate) fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
