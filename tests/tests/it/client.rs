@@ -99,6 +99,38 @@ fn many_transactions_in_flight_land_in_order_and_nonces_recover() {
             .await
             .expect("included");
 
+        // A batch goes out in one call, nonces consecutive, all landing.
+        let batch = signer
+            .send_batch(
+                (1..=3u8)
+                    .map(|a| {
+                        cairn_primitives::TxKind::Transfer(cairn_primitives::Transfer {
+                            to,
+                            amount: Amount::from(a),
+                        })
+                    })
+                    .collect(),
+            )
+            .await
+            .expect("batch sent");
+        assert_eq!(batch.len(), 3);
+        for p in &batch {
+            assert_eq!(
+                p.wait().await.expect("included").status,
+                ReceiptStatus::Success
+            );
+        }
+
+        // Waiting for a transaction that never comes ends with a typed timeout.
+        let ghost = client.pending(cairn_primitives::Hash([7; 32]));
+        match ghost.wait_for(Duration::from_millis(100)).await {
+            Err(ClientError::Timeout { hash, waited_ms }) => {
+                assert_eq!(hash, cairn_primitives::Hash([7; 32]));
+                assert!(waited_ms >= 100);
+            }
+            other => panic!("expected a timeout, got {other:?}"),
+        }
+
         // An unreachable node is a transport error naming the URL.
         let dead = Client::connect("http://127.0.0.1:1")
             .await
