@@ -210,6 +210,10 @@ fn every_client_subcommand_in_text_and_json() {
     assert!(text.contains(&alice), "{text}");
     let v = json(&cairn(rpc, &["keys", "export", "five", "--json"], &env));
     assert_eq!(v["secret_key"], secret.as_str());
+    let text = ok(&cairn(rpc, &["keys", "export", "five"], &env));
+    assert!(text.contains(&secret), "{text}");
+    let text = ok(&cairn(rpc, &["keys", "new", "spare"], &env));
+    assert!(text.starts_with("created key spare  0x"), "{text}");
     refused(
         &cairn(
             rpc,
