@@ -75,7 +75,7 @@ fn deploy_token(rpc: &str, token_wasm: &str) -> (String, &'static str) {
         rpc,
         &[
             "deploy",
-            &token_wasm,
+            token_wasm,
             "--init",
             "new",
             "--args",
