@@ -74,13 +74,7 @@ fn deploy_token(rpc: &str, token_wasm: &str) -> (String, &'static str) {
     let v = json(&cairn(
         rpc,
         &[
-            "deploy",
-            token_wasm,
-            "--init",
-            "new",
-            "--args",
-            args,
-            "--json",
+            "deploy", token_wasm, "--init", "new", "--args", args, "--json",
         ],
         &[],
     ));
