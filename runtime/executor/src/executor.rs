@@ -418,14 +418,8 @@ impl Executor {
                 Ok((exec, None))
             }
             TxKind::Deploy(d) => {
-                let module = match self.vm.prepare(&d.code) {
-                    Ok(m) => m,
-                    // Refused code is the sender's fault: a failed receipt, not a node error.
-                    Err(VmError::Invalid(e)) => {
-                        host.set_fault(format!("invalid code: {e}"));
-                        return Ok((Execution::early(Outcome::Success, 0), None));
-                    }
-                    Err(e) => return Err(e.into()),
+                let Some(module) = self.prepare_or_fault(host, &d.code)? else {
+                    return Ok((Execution::early(Outcome::Success, 0), None));
                 };
                 let address = match &d.salt {
                     Some(salt) => Address::for_create2(&sender, salt, &module.code_hash),
@@ -458,13 +452,8 @@ impl Executor {
                 let Some(mut account) = admin_checked(host, &u.contract, &sender)? else {
                     return Ok((Execution::early(Outcome::Success, 0), None));
                 };
-                let module = match self.vm.prepare(&u.code) {
-                    Ok(m) => m,
-                    Err(VmError::Invalid(e)) => {
-                        host.set_fault(format!("invalid code: {e}"));
-                        return Ok((Execution::early(Outcome::Success, 0), None));
-                    }
-                    Err(e) => return Err(e.into()),
+                let Some(module) = self.prepare_or_fault(host, &u.code)? else {
+                    return Ok((Execution::early(Outcome::Success, 0), None));
                 };
                 host.overlay().put_code(u.code.clone())?;
                 account.code_hash = Some(module.code_hash);
@@ -487,6 +476,26 @@ impl Executor {
                 }
                 Ok((Execution::early(Outcome::Success, 0), None))
             }
+        }
+    }
+}
+
+impl Executor {
+    /// The compiled module for code a transaction installs (deploy or upgrade); `None` when
+    /// the VM refuses it, with the transaction failed (a fault): refused code is the
+    /// sender's fault, a failed receipt, not a node error.
+    fn prepare_or_fault<R: StateReader>(
+        &self,
+        host: &mut StateHost<'_, R>,
+        code: &[u8],
+    ) -> Result<Option<Arc<cairn_vm::ContractModule>>> {
+        match self.vm.prepare(code) {
+            Ok(m) => Ok(Some(m)),
+            Err(VmError::Invalid(e)) => {
+                host.set_fault(format!("invalid code: {e}"));
+                Ok(None)
+            }
+            Err(e) => Err(e.into()),
         }
     }
 }
