@@ -103,6 +103,11 @@ pub struct Genesis {
     pub validators: Vec<GenesisValidator>,
     /// Prefunded accounts.
     pub accounts: Vec<GenesisAccount>,
+    /// The devnet's dev authority: the only signer of dev overrides (`dev_setBalance`,
+    /// `dev_impersonate`, `dev_revert`, …). Absent on every real network, which then
+    /// refuses them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dev_authority: Option<Address>,
 }
 
 impl Genesis {

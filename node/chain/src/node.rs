@@ -133,6 +133,51 @@ pub struct Chain {
     time_offset_ms: AtomicU64,
     /// Forwards transactions admitted through this node to the other validators.
     gossip: std::sync::OnceLock<Box<dyn Fn(Vec<u8>) + Send + Sync>>,
+    /// Devnet snapshots (`dev_snapshot` / `dev_revert`): what to write back.
+    snapshots: Mutex<DevSnapshots>,
+}
+
+/// Most devnet snapshots kept at once; taking one more forgets the oldest.
+pub const MAX_DEV_SNAPSHOTS: usize = 256;
+
+/// Most distinct keys a devnet snapshot remembers; past it the snapshot is dropped (and
+/// reverting to it says so) rather than growing without bound.
+pub const MAX_SNAPSHOT_KEYS: usize = 1_000_000;
+
+/// One devnet snapshot: the height it was taken at, and the committed value of every key
+/// changed since, as it was when the snapshot was taken (an undo log).
+#[derive(Debug, Default)]
+struct DevSnapshot {
+    id: u64,
+    height: Height,
+    accounts: BTreeMap<Address, Option<Account>>,
+    storage: BTreeMap<(Address, Vec<u8>), Option<Vec<u8>>>,
+}
+
+/// The devnet's snapshots, oldest first.
+#[derive(Debug, Default)]
+struct DevSnapshots {
+    next_id: u64,
+    list: Vec<DevSnapshot>,
+}
+
+/// Why `dev_revert` cannot proceed.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum SnapshotError {
+    /// No such snapshot: never taken, reverted past, or forgotten.
+    #[error("no snapshot {0} (unknown, or dropped by a revert to an earlier one)")]
+    Unknown(u64),
+}
+
+/// The writes that restore a devnet snapshot, and the height it was taken at.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Restore {
+    /// The snapshot's height (the head does not go back: finalized blocks stay final).
+    pub height: Height,
+    /// Accounts to write back (`None`: the account did not exist).
+    pub accounts: Vec<(Address, Option<Account>)>,
+    /// Storage slots to write back (`None`: the slot was empty).
+    pub storage: Vec<((Address, Vec<u8>), Option<Vec<u8>>)>,
 }
 
 /// Admitted-transaction notifications buffered per slow subscriber before it lags.
@@ -224,7 +269,13 @@ impl Chain {
             )));
         }
         let vm = Arc::new(Vm::new(VmConfig::default())?);
-        let executor = Executor::new(vm, ExecutorConfig::default());
+        let executor = Executor::new(
+            vm,
+            ExecutorConfig {
+                dev_authority: genesis.dev_authority,
+                ..ExecutorConfig::default()
+            },
+        );
         let mut pool_config = MempoolConfig::new(genesis.chain_id);
         pool_config.min_gas_price = genesis.min_gas_price;
         pool_config.max_tx_gas = genesis.block_gas_limit;
@@ -232,6 +283,7 @@ impl Chain {
         pool_config.intrinsic_gas_per_byte = executor.config().tx_byte_gas;
         pool_config.intrinsic_gas_deploy_base = executor.config().deploy_base_gas;
         pool_config.intrinsic_gas_per_code_byte = executor.config().deploy_code_byte_gas;
+        pool_config.dev_authority = genesis.dev_authority;
         let (head, _) = watch::channel(CommittedBlock {
             height: head_height,
             hash: head_block.hash(),
@@ -251,6 +303,7 @@ impl Chain {
             admitted: broadcast::channel(ADMITTED_CHANNEL_CAPACITY).0,
             time_offset_ms: AtomicU64::new(0),
             gossip: std::sync::OnceLock::new(),
+            snapshots: Mutex::new(DevSnapshots::default()),
         })
     }
 
@@ -397,6 +450,17 @@ impl Chain {
             })
             .unwrap_or(0);
         before.saturating_add(ms)
+    }
+
+    /// Sets this node's proposal clock offset to `ms` (devnet `dev_setBlockTime`).
+    pub fn set_time_offset(&self, ms: u64) {
+        self.time_offset_ms.store(ms, Ordering::SeqCst);
+    }
+
+    /// Drops every pending transaction (devnet `dev_revert`); returns how many.
+    pub fn clear_mempool(&self) -> usize {
+        let hashes: Vec<Hash> = self.mempool.pending(None).iter().map(|p| p.hash).collect();
+        self.mempool.remove(&hashes).len()
     }
 
     /// The current proposal clock offset (ms).
@@ -600,6 +664,7 @@ impl Chain {
                 outcome.state_root, h.state_root
             )));
         }
+        self.record_undo(&outcome.changes)?;
         let mut batch = WriteBatch::new();
         ChainStore::write_block(&mut batch, block, &outcome.receipts)?;
         let committed = self.state.commit_with(&outcome.changes, batch)?;
@@ -670,6 +735,78 @@ impl Chain {
             );
         }
         Ok(info)
+    }
+
+    /// Takes a devnet snapshot of the committed state; returns its id.
+    pub fn snapshot(&self) -> u64 {
+        let mut snaps = lock(&self.snapshots);
+        let id = snaps.next_id;
+        snaps.next_id += 1;
+        if snaps.list.len() >= MAX_DEV_SNAPSHOTS {
+            snaps.list.remove(0);
+        }
+        let height = self.head().height;
+        snaps.list.push(DevSnapshot {
+            id,
+            height,
+            ..DevSnapshot::default()
+        });
+        id
+    }
+
+    /// What restores snapshot `id`: the committed values, as of the snapshot, of every
+    /// key changed since. Snapshots taken after `id` are dropped; `id` stays, so it can be
+    /// reverted to again. The caller applies the writes (a dev override in a block) and
+    /// clears the mempool.
+    ///
+    /// # Errors
+    /// [`SnapshotError::Unknown`].
+    pub fn restore(&self, id: u64) -> std::result::Result<Restore, SnapshotError> {
+        let mut snaps = lock(&self.snapshots);
+        let pos = snaps
+            .list
+            .iter()
+            .position(|s| s.id == id)
+            .ok_or(SnapshotError::Unknown(id))?;
+        snaps.list.truncate(pos + 1);
+        let snap = &snaps.list[pos];
+        Ok(Restore {
+            height: snap.height,
+            accounts: snap.accounts.iter().map(|(a, v)| (*a, *v)).collect(),
+            storage: snap
+                .storage
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        })
+    }
+
+    /// Before a commit: each live snapshot remembers the committed value of every key the
+    /// block changes for the first time since the snapshot.
+    fn record_undo(&self, changes: &cairn_state::StateChanges) -> Result<()> {
+        let mut snaps = lock(&self.snapshots);
+        if snaps.list.is_empty() {
+            return Ok(());
+        }
+        for snap in &mut snaps.list {
+            for address in changes.accounts.keys() {
+                if !snap.accounts.contains_key(address) {
+                    let before = self.state.account_uncached(address)?;
+                    snap.accounts.insert(*address, before);
+                }
+            }
+            for (address, key) in changes.storage.keys() {
+                let k = (*address, key.clone());
+                if !snap.storage.contains_key(&k) {
+                    let before = self.state.storage(address, key)?;
+                    snap.storage.insert(k, before);
+                }
+            }
+        }
+        snaps
+            .list
+            .retain(|s| s.accounts.len() + s.storage.len() <= MAX_SNAPSHOT_KEYS);
+        Ok(())
     }
 
     /// The receipt of an included transaction, with its block and position.

@@ -18,7 +18,7 @@ use cairn_chain::{
     CONSENSUS_DIR, Chain, ChainApp, DEFAULT_BLOCK_GAS_LIMIT, Genesis, GenesisAccount,
     GenesisValidator, MAX_DEV_ACCOUNTS, dev_account_key,
 };
-use cairn_primitives::{Address, Amount, SecretKey, parse_amount, to_hex};
+use cairn_primitives::{Address, Amount, SecretKey, dev_authority_key, parse_amount, to_hex};
 use cairn_rpc::{RpcConfig, RpcServer};
 
 /// Name of the genesis file in a data dir.
@@ -53,6 +53,10 @@ pub(crate) struct GenesisArgs {
     /// Minimum gas price the mempool admits.
     #[arg(long, default_value = "1")]
     pub(crate) min_gas_price: String,
+    /// Name the fixed dev authority in the genesis, enabling dev overrides (set by
+    /// `cairn devnet`; never on a real network).
+    #[arg(skip)]
+    pub(crate) dev: bool,
 }
 
 /// Options of a running node.
@@ -118,6 +122,13 @@ fn genesis_from(
             parse_amount(amount).map_err(|e| anyhow::anyhow!("--fund {f:?}: amount: {e}"))?;
         accounts.push(GenesisAccount { address, balance });
     }
+    if args.dev {
+        // The dev authority pays the (devnet) fees of the overrides it signs.
+        accounts.push(GenesisAccount {
+            address: dev_authority_key().address(),
+            balance,
+        });
+    }
     let timestamp = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
@@ -134,6 +145,7 @@ fn genesis_from(
             })
             .collect(),
         accounts,
+        dev_authority: args.dev.then(|| dev_authority_key().address()),
     };
     genesis.validate()?;
     Ok(genesis)
@@ -396,7 +408,11 @@ pub(crate) fn devnet(data_dir: &Path, args: &GenesisArgs, run: &RunArgs) -> anyh
     let genesis = if data_dir.join(GENESIS_FILE).exists() {
         Genesis::load(&data_dir.join(GENESIS_FILE))?
     } else {
-        init(data_dir, args, None)?
+        let args = GenesisArgs {
+            dev: true,
+            ..args.clone()
+        };
+        init(data_dir, &args, None)?
     };
     let count = u32::try_from(genesis.accounts.len()).unwrap_or(u32::MAX);
     let keys: Vec<SecretKey> = (0..count.min(MAX_DEV_ACCOUNTS))

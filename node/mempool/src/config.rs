@@ -68,6 +68,9 @@ pub struct MempoolConfig {
     pub max_nonce_ahead: u64,
     /// Most gapped (not yet executable) transactions one sender may have pooled.
     pub max_future_per_sender: usize,
+    /// The only sender whose dev overrides (`TxKind::Dev`) are admitted; `None` (every
+    /// real network) refuses them all.
+    pub dev_authority: Option<cairn_primitives::Address>,
     /// A replacement must pay at least this many percent more gas price than the pooled one.
     pub price_bump_percent: u32,
     /// Threads for batch signature verification (`0` = available parallelism).
@@ -96,6 +99,7 @@ impl MempoolConfig {
             max_future_per_sender: DEFAULT_MAX_FUTURE_PER_SENDER,
             price_bump_percent: DEFAULT_PRICE_BUMP_PERCENT,
             verify_threads: DEFAULT_VERIFY_THREADS,
+            dev_authority: None,
         }
     }
 

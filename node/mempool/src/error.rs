@@ -74,6 +74,9 @@ pub enum RejectReason {
     /// The public key or the signature is invalid (strict ed25519).
     #[error("invalid signature")]
     BadSignature,
+    /// A dev override not signed by the chain's dev authority (or on a chain without one).
+    #[error("dev overrides are only accepted from the chain's dev authority (devnet only)")]
+    DevOpNotAllowed,
     /// The nonce was already used by a committed transaction of the sender.
     #[error("nonce {got} is below the account nonce {account}")]
     NonceTooLow {
@@ -155,6 +158,7 @@ impl RejectReason {
             Self::CostOverflow { .. } => "cost_overflow",
             Self::AlreadyKnown(_) => "already_known",
             Self::BadSignature => "bad_signature",
+            Self::DevOpNotAllowed => "dev_op_not_allowed",
             Self::NonceTooLow { .. } => "nonce_too_low",
             Self::NonceTooHigh { .. } => "nonce_too_high",
             Self::ReplacementUnderpriced { .. } => "replacement_underpriced",
@@ -209,6 +213,7 @@ mod tests {
             },
             RejectReason::AlreadyKnown(Hash::ZERO),
             RejectReason::BadSignature,
+            RejectReason::DevOpNotAllowed,
             RejectReason::NonceTooLow { account: 1, got: 0 },
             RejectReason::NonceTooHigh {
                 account: 0,

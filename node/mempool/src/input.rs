@@ -99,6 +99,11 @@ pub(crate) fn precheck(input: TxInput, config: &MempoolConfig) -> Result<Checked
             got: t.chain_id,
         });
     }
+    if matches!(t.kind, cairn_primitives::TxKind::Dev(_))
+        && config.dev_authority != Some(tx.sender())
+    {
+        return Err(RejectReason::DevOpNotAllowed);
+    }
     if t.gas_price < config.min_gas_price {
         return Err(RejectReason::GasPriceTooLow {
             min: config.min_gas_price,

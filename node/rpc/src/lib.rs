@@ -19,8 +19,7 @@ use cairn_chain::{Chain, ChainStore, ChainStoreError, EventFilter, MAX_EVENT_QUE
 use cairn_executor::{BlockEnv, Simulation, TxRejection};
 use cairn_mempool::RejectReason;
 use cairn_primitives::{
-    Address, Block, Canonical, Hash, ReceiptStatus, SecretKey, SignedTransaction, Transaction,
-    TxKind, limits,
+    Address, Block, Hash, ReceiptStatus, SecretKey, SignedTransaction, Transaction, TxKind, limits,
 };
 use cairn_rpc_api::{
     AccountDiff, AccountState, ESTIMATE_MARGIN_PERCENT, MAX_PROOF_STORAGE_KEYS, ProofInfo,
@@ -28,9 +27,9 @@ use cairn_rpc_api::{
     ViewResult,
 };
 use cairn_rpc_api::{
-    AccountInfo, BlockId, BlockInfo, BlockTransactions, Bytes, CairnApiServer,
-    DEV_DEFAULT_GAS_LIMIT, DevAccount, DevApiServer, DevTransaction, ErrorCode, EventFields,
-    EventLog, EventQuery, Head, NodeHealth, NodeInfo, PendingTx, ReceiptInfo, TxInfo, TxLocation,
+    AccountInfo, BlockId, BlockInfo, BlockTransactions, Bytes, CairnApiServer, DevApiServer,
+    ErrorCode, EventFields, EventLog, EventQuery, Head, NodeHealth, NodeInfo, PendingTx,
+    ReceiptInfo, TxInfo, TxLocation,
 };
 use cairn_state::{Account, StateError, StateReader, StateView};
 use cairn_storage::RocksStore;
@@ -40,6 +39,9 @@ use jsonrpsee::server::{
     SubscriptionMessage,
 };
 use jsonrpsee::types::ErrorObjectOwned;
+
+mod dev;
+pub use dev::MAX_RESTORE_TX_BYTES;
 
 /// The default RPC port.
 pub const DEFAULT_RPC_PORT: u16 = 8545;
@@ -141,13 +143,7 @@ impl RpcServer {
         .into_rpc();
         if dev {
             module
-                .merge(
-                    DevNode {
-                        chain,
-                        keys: config.dev_keys.clone(),
-                    }
-                    .into_rpc(),
-                )
+                .merge(dev::DevNode::new(chain, config.dev_keys.clone()).into_rpc())
                 .map_err(|e| err(std::io::Error::other(e.to_string())))?;
         }
         let handle = server.start(module);
@@ -408,12 +404,6 @@ async fn blocking<T: Send + 'static>(
         .map_err(|e| internal(&e))?
 }
 
-/// The `DevApi` implementation (devnet only).
-struct DevNode {
-    chain: Arc<Chain>,
-    keys: Vec<SecretKey>,
-}
-
 fn invalid_params(message: String) -> ErrorObjectOwned {
     ErrorObjectOwned::owned::<()>(INVALID_PARAMS, message, None)
 }
@@ -477,6 +467,32 @@ impl RpcNode {
         resolve_block(&self.chain, block)
     }
 
+    /// Waits up to `wait` for `hash`'s receipt; `heads` must be subscribed before the
+    /// transaction was submitted, so no commit is missed.
+    async fn wait_receipt(
+        &self,
+        hash: &Hash,
+        mut heads: tokio::sync::watch::Receiver<cairn_chain::CommittedBlock>,
+        wait: Duration,
+    ) -> RpcResult<ReceiptInfo> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            if let Some(r) = self.receipt_info(hash)? {
+                return Ok(r);
+            }
+            match tokio::time::timeout_at(deadline, heads.changed()).await {
+                Ok(Ok(())) => {}
+                Ok(Err(_)) => return Err(internal(&"the node is shutting down")),
+                Err(_) => {
+                    return Err(ErrorCode::Timeout.error_with_data(
+                        format!("no receipt for {hash} within {} ms", wait.as_millis()),
+                        serde_json::json!({ "tx_hash": hash }),
+                    ));
+                }
+            }
+        }
+    }
+
     fn receipt_info(&self, hash: &Hash) -> RpcResult<Option<ReceiptInfo>> {
         let Some((loc, receipt)) = self.chain.receipt(hash).map_err(|e| internal(&e))? else {
             return Ok(None);
@@ -521,6 +537,18 @@ fn location(block: &Block, index: u32) -> TxLocation {
     }
 }
 
+/// The account a dev override writes to, shown as its receipt's `to`.
+fn dev_target(op: &cairn_primitives::DevOp) -> Option<Address> {
+    use cairn_primitives::DevOp;
+    match op {
+        DevOp::SetAccount(a) => Some(a.address),
+        DevOp::SetStorage(s) => Some(s.contract),
+        DevOp::SetCode(c) => Some(c.address),
+        DevOp::Impersonate(i) => Some(i.from),
+        DevOp::Restore(_) => None,
+    }
+}
+
 fn receipt_info(
     block: &Block,
     tx: &SignedTransaction,
@@ -528,13 +556,15 @@ fn receipt_info(
     receipt: cairn_primitives::Receipt,
     first_log_index: u32,
 ) -> ReceiptInfo {
-    let from = tx.sender();
+    // An impersonated transaction (devnet) reads as sent by the account it acts for.
+    let from = tx.origin();
     let tx_hash = tx.tx_hash();
-    let (to, contract_address) = match &tx.tx.kind {
+    let (to, contract_address) = match tx.effective_kind() {
         TxKind::Transfer(t) => (Some(t.to), None),
         TxKind::Call(call) => (Some(call.to), None),
         TxKind::Upgrade(u) => (Some(u.contract), None),
         TxKind::SetAdmin(a) => (Some(a.contract), None),
+        TxKind::Dev(op) => (dev_target(op), None),
         TxKind::Deploy(deploy) => {
             let address = match deploy.salt {
                 Some(salt) => Address::for_create2(
@@ -542,7 +572,7 @@ fn receipt_info(
                     &salt,
                     &cairn_primitives::Hash(cairn_primitives::keccak256(&deploy.code)),
                 ),
-                None => Address::for_create(&from, tx.tx.nonce),
+                None => Address::for_create(&from, tx.origin_nonce()),
             };
             (
                 None,
@@ -621,7 +651,7 @@ impl CairnApiServer for RpcNode {
         };
         Ok(block.txs.get(loc.index as usize).map(|tx| TxInfo {
             hash,
-            from: tx.sender(),
+            from: tx.origin(),
             transaction: tx.clone(),
             location: location(&block, loc.index),
         }))
@@ -661,25 +691,10 @@ impl CairnApiServer for RpcNode {
         raw: Bytes,
         timeout_ms: Option<u64>,
     ) -> RpcResult<ReceiptInfo> {
-        let mut heads = self.chain.subscribe_head();
+        let heads = self.chain.subscribe_head();
         let hash = self.tx_send(raw).await?;
         let wait = Duration::from_millis(timeout_ms.unwrap_or(DEFAULT_WAIT_MS).min(MAX_WAIT_MS));
-        let deadline = tokio::time::Instant::now() + wait;
-        loop {
-            if let Some(r) = self.receipt_info(&hash)? {
-                return Ok(r);
-            }
-            match tokio::time::timeout_at(deadline, heads.changed()).await {
-                Ok(Ok(())) => {}
-                Ok(Err(_)) => return Err(internal(&"the node is shutting down")),
-                Err(_) => {
-                    return Err(ErrorCode::Timeout.error_with_data(
-                        format!("no receipt for {hash} within {} ms", wait.as_millis()),
-                        serde_json::json!({ "tx_hash": hash }),
-                    ));
-                }
-            }
-        }
+        self.wait_receipt(&hash, heads, wait).await
     }
 
     async fn node_info(&self) -> RpcResult<NodeInfo> {
@@ -1048,112 +1063,6 @@ impl CairnApiServer for RpcNode {
             head,
             finalized: head,
             syncing: false,
-        })
-    }
-}
-
-impl DevNode {
-    fn key(&self, address: &Address) -> RpcResult<&SecretKey> {
-        self.keys
-            .iter()
-            .find(|k| k.address() == *address)
-            .ok_or_else(|| invalid_params(format!("{address} is not a dev account")))
-    }
-}
-
-#[async_trait]
-impl DevApiServer for DevNode {
-    async fn dev_accounts(&self) -> RpcResult<Vec<DevAccount>> {
-        self.keys
-            .iter()
-            .map(|k| {
-                let balance = self
-                    .chain
-                    .account(&k.address())
-                    .map_err(|e| internal(&e))?
-                    .map(|a| a.balance)
-                    .unwrap_or_default();
-                Ok(DevAccount {
-                    address: k.address(),
-                    secret_key: Bytes(k.to_bytes().to_vec()),
-                    balance,
-                })
-            })
-            .collect()
-    }
-
-    async fn dev_send(&self, tx: DevTransaction) -> RpcResult<Hash> {
-        let key = self.key(&tx.from)?;
-        let genesis = self.chain.genesis();
-        let nonce = match tx.nonce {
-            Some(n) => n,
-            None => {
-                let committed = self
-                    .chain
-                    .account(&tx.from)
-                    .map_err(|e| internal(&e))?
-                    .map_or(0, |a| a.nonce);
-                self.chain
-                    .mempool()
-                    .pending(Some(&tx.from))
-                    .iter()
-                    .map(|p| p.tx.tx.nonce + 1)
-                    .fold(committed, u64::max)
-            }
-        };
-        let mut unsigned = Transaction {
-            chain_id: genesis.chain_id,
-            nonce,
-            gas_limit: 0,
-            gas_price: tx.gas_price.unwrap_or(genesis.min_gas_price),
-            kind: tx.kind,
-        };
-        unsigned.gas_limit = match tx.gas_limit {
-            Some(g) => g,
-            None => self
-                .chain
-                .executor()
-                .intrinsic_gas_unsigned(&unsigned)
-                .saturating_add(DEV_DEFAULT_GAS_LIMIT)
-                .min(genesis.block_gas_limit),
-        };
-        let signed = key.sign_tx(unsigned);
-        let chain = Arc::clone(&self.chain);
-        tokio::task::spawn_blocking(move || chain.submit(signed.encode()))
-            .await
-            .map_err(|e| internal(&e))?
-            .map_err(|r| reject_error(&r))
-    }
-
-    async fn dev_increase_time(&self, seconds: u64) -> RpcResult<u64> {
-        if seconds > cairn_rpc_api::MAX_DEV_TIME_JUMP_SECONDS {
-            return Err(invalid_params(format!(
-                "{seconds} s is over the limit of {} s",
-                cairn_rpc_api::MAX_DEV_TIME_JUMP_SECONDS
-            )));
-        }
-        Ok(self.chain.increase_time(seconds * 1000) / 1000)
-    }
-
-    async fn dev_mine(&self, blocks: Option<u64>) -> RpcResult<Head> {
-        let blocks = blocks.unwrap_or(1);
-        if blocks == 0 || blocks > MAX_DEV_MINE_BLOCKS {
-            return Err(invalid_params(format!(
-                "blocks must be in 1..={MAX_DEV_MINE_BLOCKS}, got {blocks}"
-            )));
-        }
-        let mut heads = self.chain.subscribe_head();
-        let target = heads.borrow().height + blocks;
-        self.chain.request_blocks(blocks);
-        let wait = Duration::from_millis(MAX_WAIT_MS);
-        let reached = tokio::time::timeout(wait, heads.wait_for(|h| h.height >= target))
-            .await
-            .map_err(|_| ErrorCode::Timeout.error(format!("block {target} not produced in time")))?
-            .map_err(|_| internal(&"the node is shutting down"))?;
-        Ok(Head {
-            height: reached.height,
-            hash: reached.hash,
-            timestamp: reached.timestamp,
         })
     }
 }

@@ -40,6 +40,9 @@ pub struct ExecutorConfig {
     pub deploy_base_gas: Gas,
     /// Per byte of deployed code.
     pub deploy_code_byte_gas: Gas,
+    /// The only signer of dev overrides ([`cairn_primitives::TxKind::Dev`]); `None` (every
+    /// real network) refuses them. Comes from the genesis.
+    pub dev_authority: Option<cairn_primitives::Address>,
 }
 
 impl Default for ExecutorConfig {
@@ -49,6 +52,7 @@ impl Default for ExecutorConfig {
             tx_byte_gas: TX_BYTE_GAS,
             deploy_base_gas: DEPLOY_BASE_GAS,
             deploy_code_byte_gas: DEPLOY_CODE_BYTE_GAS,
+            dev_authority: None,
         }
     }
 }

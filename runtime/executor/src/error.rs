@@ -76,6 +76,9 @@ pub enum TxRejection {
     /// The block already holds `MAX_BLOCK_TXS` transactions.
     #[error("block already holds {0} transactions")]
     TooManyTxs(usize),
+    /// A dev override on a chain without a dev authority, or not signed by it.
+    #[error("dev overrides are only accepted from the chain's dev authority (devnet only)")]
+    DevOpNotAllowed,
 }
 
 impl TxRejection {
@@ -90,6 +93,7 @@ impl TxRejection {
                 | Self::NonceTooLow { .. }
                 | Self::CostOverflow { .. }
                 | Self::GasLimitTooLow { .. }
+                | Self::DevOpNotAllowed
         )
     }
 }

@@ -21,8 +21,8 @@
 use std::sync::Arc;
 
 use cairn_primitives::{
-    Address, Amount, Canonical, Gas, Hash, MIGRATE_EXPORT, Receipt, ReceiptStatus,
-    SignedTransaction, Transaction, TxKind,
+    Address, Amount, Canonical, DevOp, DevSetAccount, DevSetStorage, Gas, Hash, MIGRATE_EXPORT,
+    Nonce, Receipt, ReceiptStatus, SignedTransaction, Transaction, TxKind,
     limits::{MAX_BLOCK_TXS, MAX_ERROR_MESSAGE_LEN},
     merkle_root,
 };
@@ -161,7 +161,17 @@ impl Executor {
         gas_remaining: Gas,
     ) -> Result<Result<(), TxRejection>, StateError> {
         let intrinsic = self.intrinsic_gas(tx);
-        Ok(check(base, env, &tx.tx, &tx.sender(), intrinsic, gas_remaining)?.map(|_| ()))
+        let dev = self.config.dev_authority;
+        Ok(check(
+            base,
+            env,
+            dev,
+            &tx.tx,
+            &tx.sender(),
+            intrinsic,
+            gas_remaining,
+        )?
+        .map(|_| ()))
     }
 
     /// Runs `tx` as if `sender` had signed it, on `base`, alone in a block described by
@@ -184,7 +194,8 @@ impl Executor {
         let intrinsic = self.intrinsic_gas_unsigned(tx);
         Self::on_vm_stack(|| {
             let mut overlay = Overlay::new(base);
-            let max_fee = match check(&overlay, env, tx, &sender, intrinsic, env.gas_limit)? {
+            let dev = self.config.dev_authority;
+            let max_fee = match check(&overlay, env, dev, tx, &sender, intrinsic, env.gas_limit)? {
                 Ok(fee) => fee,
                 Err(reason) => return Ok(Err(reason)),
             };
@@ -274,7 +285,8 @@ impl Executor {
             let verdict = if receipts.len() >= MAX_BLOCK_TXS {
                 Err(TxRejection::TooManyTxs(receipts.len()))
             } else {
-                check(&overlay, env, &tx.tx, &sender, intrinsic, remaining)?
+                let dev = self.config.dev_authority;
+                check(&overlay, env, dev, &tx.tx, &sender, intrinsic, remaining)?
             };
             let max_fee = match verdict {
                 Ok(max_fee) => max_fee,
@@ -336,10 +348,38 @@ impl Executor {
         account.balance -= max_fee;
         overlay.set_account(sender, Some(account));
 
+        // An impersonated transaction bumps its origin's nonce like a signed one would
+        // (kept even if it fails); a stale origin nonce fails it.
+        let mut nonce_fault = None;
+        if let TxKind::Dev(DevOp::Impersonate(i)) = &tx.kind {
+            let mut origin = overlay.account(&i.from)?.unwrap_or_default();
+            if origin.nonce == i.from_nonce && origin.nonce < u64::MAX {
+                origin.nonce += 1;
+                overlay.set_account(i.from, Some(origin));
+            } else {
+                nonce_fault = Some(format!(
+                    "impersonated {} has nonce {}, the transaction expected {}",
+                    i.from, origin.nonce, i.from_nonce
+                ));
+            }
+        }
+
         let exec_gas = tx.gas_limit - intrinsic;
         let cp = overlay.checkpoint();
         let mut host = StateHost::new(overlay);
-        let result = self.run_kind(&mut host, env, tx, sender, exec_gas);
+        let result = match (&tx.kind, nonce_fault) {
+            (_, Some(fault)) => {
+                host.set_fault(fault);
+                Ok((Execution::early(Outcome::Success, 0), None))
+            }
+            (TxKind::Dev(DevOp::Impersonate(i)), None) => {
+                self.run_kind(&mut host, env, &i.kind, i.from, i.from_nonce, exec_gas)
+            }
+            (TxKind::Dev(op), None) => self
+                .run_dev(&mut host, op)
+                .map(|()| (Execution::early(Outcome::Success, 0), None)),
+            (kind, None) => self.run_kind(&mut host, env, kind, sender, tx.nonce, exec_gas),
+        };
         let (exec, address) = match result {
             Ok(r) => r,
             Err(e) => return Err(host.take_fatal().map_or(e, ExecutorError::State)),
@@ -387,8 +427,9 @@ impl Executor {
         &self,
         host: &mut StateHost<'_, R>,
         env: &BlockEnv,
-        tx: &Transaction,
+        kind: &TxKind,
         sender: Address,
+        nonce: Nonce,
         exec_gas: Gas,
     ) -> Result<(Execution, Option<Address>)> {
         let ctx = |contract: Address, method: &str, input: &[u8], value: Amount| CallContext {
@@ -403,7 +444,7 @@ impl Executor {
             depth: 0,
             call_stack: Vec::new(),
         };
-        match &tx.kind {
+        match kind {
             TxKind::Transfer(t) => {
                 let outcome = if host.move_value(&sender, &t.to, t.amount)? {
                     Outcome::Success
@@ -423,7 +464,7 @@ impl Executor {
                 };
                 let address = match &d.salt {
                     Some(salt) => Address::for_create2(&sender, salt, &module.code_hash),
-                    None => Address::for_create(&sender, tx.nonce),
+                    None => Address::for_create(&sender, nonce),
                 };
                 let existing = host.overlay().account(&address)?;
                 if existing.is_some_and(|a| a.code_hash.is_some()) {
@@ -476,8 +517,75 @@ impl Executor {
                 }
                 Ok((Execution::early(Outcome::Success, 0), None))
             }
+            // Only reached through `apply`'s dev branch, never for a user kind: an
+            // impersonated kind is never a dev op (`Transaction::validate`).
+            TxKind::Dev(_) => {
+                host.set_fault("a dev op cannot be impersonated".into());
+                Ok((Execution::early(Outcome::Success, 0), None))
+            }
         }
     }
+
+    /// A dev override's writes (the pre-check proved the dev authority signed it).
+    fn run_dev<R: StateReader>(&self, host: &mut StateHost<'_, R>, op: &DevOp) -> Result<()> {
+        match op {
+            DevOp::SetAccount(a) => dev_set_account(host, a),
+            DevOp::SetStorage(s) => dev_set_storage(host, s),
+            DevOp::SetCode(c) => {
+                let Some(module) = self.prepare_or_fault(host, &c.code)? else {
+                    return Ok(());
+                };
+                host.overlay().put_code(c.code.clone())?;
+                let mut account = host.overlay().account(&c.address)?.unwrap_or_default();
+                account.code_hash = Some(module.code_hash);
+                host.overlay().set_account(c.address, Some(account));
+                Ok(())
+            }
+            DevOp::Restore(r) => {
+                for a in &r.accounts {
+                    dev_set_account(host, a)?;
+                }
+                for s in &r.storage {
+                    dev_set_storage(host, s)?;
+                }
+                Ok(())
+            }
+            DevOp::Impersonate(_) => {
+                host.set_fault("impersonation is handled by apply".into());
+                Ok(())
+            }
+        }
+    }
+}
+
+/// [`DevOp::SetAccount`]: the record as given; a code hash must name stored code.
+fn dev_set_account<R: StateReader>(host: &mut StateHost<'_, R>, set: &DevSetAccount) -> Result<()> {
+    let account = match set.account {
+        None => None,
+        Some(a) => {
+            if let Some(hash) = a.code_hash
+                && host.overlay().code(&hash)?.is_none()
+            {
+                host.set_fault(format!("no code with hash {hash} is stored"));
+                return Ok(());
+            }
+            Some(cairn_state::Account {
+                nonce: a.nonce,
+                balance: a.balance,
+                code_hash: a.code_hash,
+                admin: a.admin,
+            })
+        }
+    };
+    host.overlay().set_account(set.address, account);
+    Ok(())
+}
+
+/// [`DevOp::SetStorage`]: one slot, within the state's key and value limits.
+fn dev_set_storage<R: StateReader>(host: &mut StateHost<'_, R>, set: &DevSetStorage) -> Result<()> {
+    host.overlay()
+        .set_storage(set.contract, set.key.clone(), set.value.clone())?;
+    Ok(())
 }
 
 impl Executor {
@@ -556,11 +664,15 @@ fn credit<R: StateReader>(overlay: &mut Overlay<R>, to: &Address, amount: Amount
 fn check(
     base: &impl StateReader,
     env: &BlockEnv,
+    dev_authority: Option<Address>,
     tx: &Transaction,
     sender: &Address,
     intrinsic: Gas,
     gas_remaining: Gas,
 ) -> Result<Result<Amount, TxRejection>, StateError> {
+    if matches!(tx.kind, TxKind::Dev(_)) && dev_authority != Some(*sender) {
+        return Ok(Err(TxRejection::DevOpNotAllowed));
+    }
     if tx.chain_id != env.chain_id {
         return Ok(Err(TxRejection::WrongChainId {
             expected: env.chain_id,

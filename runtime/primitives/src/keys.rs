@@ -177,6 +177,17 @@ pub fn dev_account_key(index: u32) -> SecretKey {
     SecretKey::from_bytes(&seed)
 }
 
+/// Domain of the devnet's dev authority key (see [`dev_authority_key`]).
+pub const DEV_AUTHORITY_DOMAIN: &[u8] = b"cairn/dev-authority/v1";
+
+/// The secret key of the devnet's dev authority: the only signer of
+/// [`TxKind::Dev`](crate::TxKind::Dev) on a chain whose genesis names its address. Fixed
+/// and public, like the dev accounts.
+#[must_use]
+pub fn dev_authority_key() -> SecretKey {
+    SecretKey::from_bytes(&crate::keccak256(DEV_AUTHORITY_DOMAIN))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

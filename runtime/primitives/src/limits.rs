@@ -29,6 +29,14 @@ pub const MAX_EVENT_DATA_SIZE: usize = 16 * 1024;
 /// Most events one transaction may emit: 1,024, bounding receipt size to ~16 MiB worst case.
 pub const MAX_EVENTS_PER_TX: usize = 1024;
 
+/// Longest contract storage key: SDK collections use a short prefix plus a 32-byte hash or
+/// a small index, so 128 bytes leaves room while bounding the flat index's key hashing.
+pub const MAX_STORAGE_KEY_SIZE: usize = 128;
+
+/// Longest contract storage value: one value is read into guest memory at once; 64 KiB
+/// matches `MAX_ARGS_SIZE`/`MAX_RETURN_DATA_SIZE`, so a value always fits in a call.
+pub const MAX_STORAGE_VALUE_SIZE: usize = 64 * 1024;
+
 /// Largest return data of a call: 64 KiB, kept in the receipt and returned over RPC.
 pub const MAX_RETURN_DATA_SIZE: usize = 64 * 1024;
 

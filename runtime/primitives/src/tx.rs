@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! Transaction { chain_id, nonce, gas_limit, gas_price,
-//!               kind: Transfer | Deploy | Call | Upgrade | SetAdmin }
+//!               kind: Transfer | Deploy | Call | Upgrade | SetAdmin | Dev }
 //!      │ signing message = "cairn/tx/v1" ‖ encode(tx)
 //!      ▼
 //! SignedTransaction { tx, public_key, signature } ── encode ── keccak256 ──► tx hash
@@ -15,7 +15,10 @@ use borsh::io::{Read, Result as IoResult, Write};
 use borsh::{BorshDeserialize, BorshSerialize};
 
 use crate::codec::{bad_tag, check_len, read_tag};
-use crate::limits::{MAX_ARGS_SIZE, MAX_CODE_SIZE, MAX_METHOD_NAME_LEN, MAX_TX_SIZE};
+use crate::limits::{
+    MAX_ARGS_SIZE, MAX_CODE_SIZE, MAX_METHOD_NAME_LEN, MAX_STORAGE_KEY_SIZE,
+    MAX_STORAGE_VALUE_SIZE, MAX_TX_SIZE,
+};
 use crate::{Address, Amount, Canonical, ChainId, DecodeError, Gas, Hash, Nonce};
 
 /// Domain tag prefixed to the encoded transaction to form the signing message; it keeps a
@@ -85,6 +88,9 @@ pub enum TxKind {
     Upgrade(Upgrade),
     /// Hand an upgradable contract to another admin, or give it up (tag 4; admin only).
     SetAdmin(SetAdmin),
+    /// A devnet override (tag 5): valid only on a chain whose genesis names a dev
+    /// authority, and only when that authority signs it.
+    Dev(DevOp),
 }
 
 tagged_enum!(
@@ -94,7 +100,142 @@ tagged_enum!(
     2 => Call(Call),
     3 => Upgrade(Upgrade),
     4 => SetAdmin(SetAdmin),
+    5 => Dev(DevOp),
 );
+
+/// A devnet override of the state, signed by the chain's dev authority. It travels in a
+/// block like any transaction, so every validator applies it at the same point and the
+/// chain stays re-executable; a chain without a dev authority refuses it at the pre-check.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(tag = "op", rename_all = "snake_case"))]
+pub enum DevOp {
+    /// Write or delete an account record (tag 0).
+    SetAccount(DevSetAccount),
+    /// Write or delete one contract storage slot (tag 1).
+    SetStorage(DevSetStorage),
+    /// Install validated code at an address, keeping its balance, nonce and storage (tag 2).
+    SetCode(DevSetCode),
+    /// Run a user transaction as `from`, without `from`'s key (tag 3).
+    Impersonate(DevImpersonate),
+    /// Several account and storage writes at once (tag 4; `dev_revert` restores a snapshot
+    /// with these).
+    Restore(DevRestore),
+}
+
+tagged_enum!(
+    DevOp,
+    0 => SetAccount(DevSetAccount),
+    1 => SetStorage(DevSetStorage),
+    2 => SetCode(DevSetCode),
+    3 => Impersonate(DevImpersonate),
+    4 => Restore(DevRestore),
+);
+
+/// An account record as a dev override writes it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+pub struct DevAccountState {
+    /// Next transaction nonce.
+    pub nonce: Nonce,
+    /// Native balance.
+    #[borsh(
+        serialize_with = "crate::u256_borsh::serialize",
+        deserialize_with = "crate::u256_borsh::deserialize"
+    )]
+    #[cfg_attr(feature = "serde", serde(with = "crate::serde_helpers::u256_dec"))]
+    pub balance: Amount,
+    /// Hash of the account's code (it must be code the chain stores), or `None`.
+    pub code_hash: Option<Hash>,
+    /// The contract's admin, or `None`.
+    pub admin: Option<Address>,
+}
+
+/// [`DevOp::SetAccount`].
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+pub struct DevSetAccount {
+    /// The account.
+    pub address: Address,
+    /// Its new record; `None` deletes it.
+    pub account: Option<DevAccountState>,
+}
+
+/// [`DevOp::SetStorage`].
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+pub struct DevSetStorage {
+    /// The contract.
+    pub contract: Address,
+    /// The storage key.
+    #[cfg_attr(feature = "serde", serde(with = "crate::serde_helpers::hex_bytes"))]
+    pub key: Vec<u8>,
+    /// The new value; `None` deletes the slot.
+    pub value: Option<Vec<u8>>,
+}
+
+/// [`DevOp::SetCode`].
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+pub struct DevSetCode {
+    /// Where the code goes (an existing contract, a plain account or an empty address).
+    pub address: Address,
+    /// The WebAssembly module, validated like a deploy's.
+    #[cfg_attr(feature = "serde", serde(with = "crate::serde_helpers::hex_bytes"))]
+    pub code: Vec<u8>,
+}
+
+/// [`DevOp::Impersonate`]: `kind` runs exactly as if `from` had signed it with nonce
+/// `from_nonce` (its nonce is bumped, a deploy's address derives from it, value comes
+/// from its balance); the dev authority pays the fee.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+pub struct DevImpersonate {
+    /// The account acted for.
+    pub from: Address,
+    /// `from`'s nonce when the transaction runs; a mismatch fails the transaction.
+    pub from_nonce: Nonce,
+    /// What it does (never another [`TxKind::Dev`]).
+    pub kind: alloc::boxed::Box<TxKind>,
+}
+
+impl BorshDeserialize for DevImpersonate {
+    fn deserialize_reader<R: Read>(reader: &mut R) -> IoResult<Self> {
+        let from = Address::deserialize_reader(reader)?;
+        let from_nonce = Nonce::deserialize_reader(reader)?;
+        // Read the inner kind without recursing into another dev op, so no input can
+        // nest decoding deeper than one level.
+        let kind = match read_tag(reader)? {
+            0 => TxKind::Transfer(Transfer::deserialize_reader(reader)?),
+            1 => TxKind::Deploy(Deploy::deserialize_reader(reader)?),
+            2 => TxKind::Call(Call::deserialize_reader(reader)?),
+            3 => TxKind::Upgrade(Upgrade::deserialize_reader(reader)?),
+            4 => TxKind::SetAdmin(SetAdmin::deserialize_reader(reader)?),
+            tag => return Err(bad_tag("impersonated TxKind", tag)),
+        };
+        Ok(Self {
+            from,
+            from_nonce,
+            kind: alloc::boxed::Box::new(kind),
+        })
+    }
+}
+
+/// [`DevOp::Restore`].
+#[derive(Clone, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+pub struct DevRestore {
+    /// Account writes.
+    pub accounts: Vec<DevSetAccount>,
+    /// Storage writes.
+    pub storage: Vec<DevSetStorage>,
+}
 
 /// A native-token transfer.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
@@ -242,7 +383,9 @@ impl Transaction {
             TxKind::Transfer(t) => t.amount,
             TxKind::Deploy(d) => d.value,
             TxKind::Call(c) => c.value,
-            TxKind::Upgrade(_) | TxKind::SetAdmin(_) => Amount::zero(),
+            // An impersonated transaction's value comes from the impersonated account,
+            // not from the dev authority that signs it.
+            TxKind::Upgrade(_) | TxKind::SetAdmin(_) | TxKind::Dev(_) => Amount::zero(),
         }
     }
 
@@ -253,6 +396,12 @@ impl Transaction {
         match &self.kind {
             TxKind::Deploy(d) => Some(&d.code),
             TxKind::Upgrade(u) => Some(&u.code),
+            TxKind::Dev(DevOp::SetCode(c)) => Some(&c.code),
+            TxKind::Dev(DevOp::Impersonate(i)) => match &*i.kind {
+                TxKind::Deploy(d) => Some(&d.code),
+                TxKind::Upgrade(u) => Some(&u.code),
+                _ => None,
+            },
             _ => None,
         }
     }
@@ -262,27 +411,57 @@ impl Transaction {
     /// # Errors
     /// The first limit broken.
     pub fn validate(&self) -> Result<(), DecodeError> {
-        match &self.kind {
-            TxKind::Transfer(_) => Ok(()),
-            TxKind::Deploy(d) => {
-                check_len("deploy.code", d.code.len(), MAX_CODE_SIZE)?;
-                if let Some(init) = &d.init {
-                    validate_method_name("deploy.init.method", &init.method)?;
-                    check_len("deploy.init.args", init.args.len(), MAX_ARGS_SIZE)?;
-                }
-                Ok(())
-            }
-            TxKind::Call(c) => {
-                validate_method_name("call.method", &c.method)?;
-                check_len("call.args", c.args.len(), MAX_ARGS_SIZE)
-            }
-            TxKind::Upgrade(u) => {
-                check_len("upgrade.code", u.code.len(), MAX_CODE_SIZE)?;
-                check_len("upgrade.migrate_args", u.migrate_args.len(), MAX_ARGS_SIZE)
-            }
-            TxKind::SetAdmin(_) => Ok(()),
-        }
+        validate_kind(&self.kind)
     }
+}
+
+fn validate_kind(kind: &TxKind) -> Result<(), DecodeError> {
+    match kind {
+        TxKind::Transfer(_) => Ok(()),
+        TxKind::Deploy(d) => {
+            check_len("deploy.code", d.code.len(), MAX_CODE_SIZE)?;
+            if let Some(init) = &d.init {
+                validate_method_name("deploy.init.method", &init.method)?;
+                check_len("deploy.init.args", init.args.len(), MAX_ARGS_SIZE)?;
+            }
+            Ok(())
+        }
+        TxKind::Call(c) => {
+            validate_method_name("call.method", &c.method)?;
+            check_len("call.args", c.args.len(), MAX_ARGS_SIZE)
+        }
+        TxKind::Upgrade(u) => {
+            check_len("upgrade.code", u.code.len(), MAX_CODE_SIZE)?;
+            check_len("upgrade.migrate_args", u.migrate_args.len(), MAX_ARGS_SIZE)
+        }
+        TxKind::SetAdmin(_) => Ok(()),
+        TxKind::Dev(op) => validate_dev(op),
+    }
+}
+
+fn validate_dev(op: &DevOp) -> Result<(), DecodeError> {
+    match op {
+        DevOp::SetAccount(_) => Ok(()),
+        DevOp::SetStorage(s) => validate_dev_storage(s),
+        DevOp::SetCode(c) => check_len("dev.set_code.code", c.code.len(), MAX_CODE_SIZE),
+        DevOp::Impersonate(i) => match &*i.kind {
+            TxKind::Dev(_) => Err(DecodeError::InvalidField {
+                field: "dev.impersonate.kind",
+                reason: "a dev op cannot be impersonated".into(),
+            }),
+            kind => validate_kind(kind),
+        },
+        DevOp::Restore(r) => r.storage.iter().try_for_each(validate_dev_storage),
+    }
+}
+
+fn validate_dev_storage(s: &DevSetStorage) -> Result<(), DecodeError> {
+    check_len("dev.set_storage.key", s.key.len(), MAX_STORAGE_KEY_SIZE)?;
+    check_len(
+        "dev.set_storage.value",
+        s.value.as_ref().map_or(0, Vec::len),
+        MAX_STORAGE_VALUE_SIZE,
+    )
 }
 
 impl Canonical for Transaction {
@@ -317,6 +496,36 @@ impl SignedTransaction {
     #[must_use]
     pub fn sender(&self) -> Address {
         Address::from_public_key(&self.public_key)
+    }
+
+    /// The account the transaction acts for: the impersonated account of a
+    /// [`DevOp::Impersonate`], otherwise the sender.
+    #[must_use]
+    pub fn origin(&self) -> Address {
+        match &self.tx.kind {
+            TxKind::Dev(DevOp::Impersonate(i)) => i.from,
+            _ => self.sender(),
+        }
+    }
+
+    /// What the transaction does for its [`Self::origin`]: the impersonated kind of a
+    /// [`DevOp::Impersonate`], otherwise the kind itself.
+    #[must_use]
+    pub fn effective_kind(&self) -> &TxKind {
+        match &self.tx.kind {
+            TxKind::Dev(DevOp::Impersonate(i)) => &i.kind,
+            kind => kind,
+        }
+    }
+
+    /// The origin's nonce the transaction runs with (the impersonated account's for a
+    /// [`DevOp::Impersonate`]).
+    #[must_use]
+    pub fn origin_nonce(&self) -> Nonce {
+        match &self.tx.kind {
+            TxKind::Dev(DevOp::Impersonate(i)) => i.from_nonce,
+            _ => self.tx.nonce,
+        }
     }
 }
 

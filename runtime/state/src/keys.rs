@@ -13,13 +13,7 @@ use cairn_trie::KeyHash;
 
 use crate::{Result, StateError};
 
-/// Longest contract storage key: SDK collections use a short prefix plus a 32-byte hash or
-/// a small index, so 128 bytes leaves room while bounding the flat index's key hashing.
-pub const MAX_STORAGE_KEY_SIZE: usize = 128;
-
-/// Longest contract storage value: one value is read into guest memory at once; 64 KiB
-/// matches `MAX_ARGS_SIZE`/`MAX_RETURN_DATA_SIZE`, so a value always fits in a call.
-pub const MAX_STORAGE_VALUE_SIZE: usize = 64 * 1024;
+pub use cairn_primitives::limits::{MAX_STORAGE_KEY_SIZE, MAX_STORAGE_VALUE_SIZE};
 
 /// Domain byte of account keys.
 pub const ACCOUNT_TAG: u8 = 0x00;

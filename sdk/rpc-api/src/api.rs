@@ -5,9 +5,9 @@ use jsonrpsee::core::{RpcResult, SubscriptionResult};
 use jsonrpsee::proc_macros::rpc;
 
 use crate::{
-    AccountInfo, BlockId, BlockInfo, Bytes, DevAccount, DevTransaction, EventLog, EventQuery, Head,
-    NodeHealth, NodeInfo, PendingTx, ProofInfo, ReceiptInfo, SimulationInfo, TxInfo, TxRequest,
-    ViewResult,
+    AccountInfo, AmountDec, BlockId, BlockInfo, Bytes, DevAccount, DevTransaction, EventLog,
+    EventQuery, Head, NodeHealth, NodeInfo, PendingTx, ProofInfo, ReceiptInfo, SimulationInfo,
+    TxInfo, TxRequest, ViewResult,
 };
 
 /// The core methods: chain, state and transaction submission.
@@ -173,6 +173,56 @@ pub trait DevApi {
     /// the total offset in seconds. Takes effect from the next block (`dev_mine` for one now).
     #[method(name = "dev_increaseTime")]
     async fn dev_increase_time(&self, seconds: u64) -> RpcResult<u64>;
+
+    /// `dev_setBlockTime(timestamp_ms)`: the next blocks' timestamps continue from
+    /// `timestamp_ms` (milliseconds since the Unix epoch; not before the head's timestamp or
+    /// the node's clock: block time never goes back). Returns the offset now applied, ms.
+    #[method(name = "dev_setBlockTime")]
+    async fn dev_set_block_time(&self, timestamp_ms: u64) -> RpcResult<u64>;
+
+    /// `dev_setBalance(address, amount)`: sets an account's balance (creating the account).
+    /// Applied in a block like any transaction; visible when the call returns.
+    #[method(name = "dev_setBalance")]
+    async fn dev_set_balance(&self, address: Address, amount: AmountDec) -> RpcResult<Head>;
+
+    /// `dev_setNonce(address, nonce)`: sets an account's next nonce.
+    #[method(name = "dev_setNonce")]
+    async fn dev_set_nonce(&self, address: Address, nonce: u64) -> RpcResult<Head>;
+
+    /// `dev_setStorage(contract, key, value)`: writes one storage slot (`value` null
+    /// deletes it).
+    #[method(name = "dev_setStorage")]
+    async fn dev_set_storage(
+        &self,
+        contract: Address,
+        key: Bytes,
+        value: Option<Bytes>,
+    ) -> RpcResult<Head>;
+
+    /// `dev_setCode(address, wasm)`: installs validated code at `address`, keeping its
+    /// balance, nonce and storage.
+    #[method(name = "dev_setCode")]
+    async fn dev_set_code(&self, address: Address, wasm: Bytes) -> RpcResult<Head>;
+
+    /// `dev_impersonate(address)`: from now on `dev_send` from `address` works without its
+    /// key (the node's dev authority signs for it; fees are the authority's).
+    #[method(name = "dev_impersonate")]
+    async fn dev_impersonate(&self, address: Address) -> RpcResult<bool>;
+
+    /// `dev_stopImpersonating(address)`: undoes `dev_impersonate`; returns whether it was on.
+    #[method(name = "dev_stopImpersonating")]
+    async fn dev_stop_impersonating(&self, address: Address) -> RpcResult<bool>;
+
+    /// `dev_snapshot()`: remembers the current state; returns the snapshot's id.
+    #[method(name = "dev_snapshot")]
+    async fn dev_snapshot(&self) -> RpcResult<u64>;
+
+    /// `dev_revert(id)`: puts every account and storage slot back as it was at snapshot `id`
+    /// and empties the mempool. The snapshot stays (revert to it again at will); later ones
+    /// are dropped. Blocks are final, so the head moves forward: the restoring block's head
+    /// is returned.
+    #[method(name = "dev_revert")]
+    async fn dev_revert(&self, id: u64) -> RpcResult<Head>;
 }
 
 /// Largest single `dev_increaseTime` jump, in seconds (100 years).
@@ -186,7 +236,21 @@ pub const ESTIMATE_MARGIN_PERCENT: u64 = 10;
 pub const MAX_PROOF_STORAGE_KEYS: usize = 256;
 
 /// Every method name of [`DevApi`].
-pub const DEV_METHODS: &[&str] = &["dev_accounts", "dev_send", "dev_mine", "dev_increaseTime"];
+pub const DEV_METHODS: &[&str] = &[
+    "dev_accounts",
+    "dev_send",
+    "dev_mine",
+    "dev_increaseTime",
+    "dev_setBlockTime",
+    "dev_setBalance",
+    "dev_setNonce",
+    "dev_setStorage",
+    "dev_setCode",
+    "dev_impersonate",
+    "dev_stopImpersonating",
+    "dev_snapshot",
+    "dev_revert",
+];
 
 /// Every method name of [`CairnApi`], for documentation checks and method listings.
 pub const CORE_METHODS: &[&str] = &[

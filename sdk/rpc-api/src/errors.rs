@@ -55,6 +55,11 @@ pub enum ErrorCode {
     OutOfGas = 4201,
     /// Execution trapped or failed otherwise.
     ExecutionFailed = 4202,
+    /// A dev override was refused: the devnet has no dev authority (created before
+    /// overrides existed), or the override failed (invalid code, unknown code hash).
+    DevOverrideFailed = 4300,
+    /// `dev_revert` names no live snapshot.
+    UnknownSnapshot = 4301,
     /// Waiting for a result took longer than the timeout.
     Timeout = 5000,
     /// The node is overloaded; retry later.

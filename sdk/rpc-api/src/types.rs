@@ -21,6 +21,12 @@ impl From<Vec<u8>> for Bytes {
     }
 }
 
+/// An amount as a JSON parameter: a decimal string (`"1000"`), like every amount Cairn
+/// returns.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct AmountDec(#[serde(with = "u256_dec")] pub Amount);
+
 /// Which block a query refers to: a height, a block hash, `"latest"` or `"finalized"`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum BlockId {
@@ -155,7 +161,8 @@ pub struct TxLocation {
 pub struct TxInfo {
     /// The transaction hash.
     pub hash: Hash,
-    /// The sender (derived from the public key).
+    /// The sender (derived from the public key; for a devnet impersonation, the account
+    /// acted for, while `transaction.public_key` is the dev authority's).
     pub from: Address,
     /// The signed transaction.
     pub transaction: SignedTransaction,

@@ -5,6 +5,7 @@ mod cli_client;
 mod client;
 mod contracts_e2e;
 mod deps;
+mod dev_overrides;
 mod network;
 mod node_cli;
 mod node_restart;

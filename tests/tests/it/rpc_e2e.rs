@@ -287,7 +287,7 @@ fn bad_input_gets_clear_errors_and_the_node_carries_on() {
 }
 
 /// `set(bytes)` stores its input under "k" and emits it with topic 0x11…11; `get` returns it.
-fn kv_contract() -> Vec<u8> {
+pub(crate) fn kv_contract() -> Vec<u8> {
     wat::parse_str(
         r#"(module
  (import "cairn" "input_size" (func $input_size (result i32)))

@@ -31,6 +31,7 @@ pub(crate) fn genesis(accounts: u32) -> Genesis {
                 balance: Amount::from(10u64).pow(Amount::from(24u64)),
             })
             .collect(),
+        dev_authority: None,
     }
 }
 
