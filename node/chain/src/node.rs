@@ -169,6 +169,9 @@ pub enum SnapshotError {
     Unknown(u64),
 }
 
+/// A contract's storage slot (contract, key) and its value (`None`: empty).
+pub type SlotValue = ((Address, Vec<u8>), Option<Vec<u8>>);
+
 /// The writes that restore a devnet snapshot, and the height it was taken at.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Restore {
@@ -177,7 +180,7 @@ pub struct Restore {
     /// Accounts to write back (`None`: the account did not exist).
     pub accounts: Vec<(Address, Option<Account>)>,
     /// Storage slots to write back (`None`: the slot was empty).
-    pub storage: Vec<((Address, Vec<u8>), Option<Vec<u8>>)>,
+    pub storage: Vec<SlotValue>,
 }
 
 /// Admitted-transaction notifications buffered per slow subscriber before it lags.
@@ -790,16 +793,16 @@ impl Chain {
         }
         for snap in &mut snaps.list {
             for address in changes.accounts.keys() {
-                if !snap.accounts.contains_key(address) {
-                    let before = self.state.account_uncached(address)?;
-                    snap.accounts.insert(*address, before);
+                if let std::collections::btree_map::Entry::Vacant(e) = snap.accounts.entry(*address)
+                {
+                    e.insert(self.state.account_uncached(address)?);
                 }
             }
             for (address, key) in changes.storage.keys() {
-                let k = (*address, key.clone());
-                if !snap.storage.contains_key(&k) {
-                    let before = self.state.storage(address, key)?;
-                    snap.storage.insert(k, before);
+                if let std::collections::btree_map::Entry::Vacant(e) =
+                    snap.storage.entry((*address, key.clone()))
+                {
+                    e.insert(self.state.storage(address, key)?);
                 }
             }
         }

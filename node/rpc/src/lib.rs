@@ -22,9 +22,9 @@ use cairn_primitives::{
     Address, Block, Hash, ReceiptStatus, SecretKey, SignedTransaction, Transaction, TxKind, limits,
 };
 use cairn_rpc_api::{
-    AccountDiff, AccountState, ESTIMATE_MARGIN_PERCENT, MAX_PROOF_STORAGE_KEYS, ProofInfo,
-    SimulationInfo, StorageDiff, StorageProof, TrieLeaf, TrieProof, TrieProofNode, TxRequest,
-    ViewResult,
+    AccountDiff, AccountState, CallFrameInfo, ESTIMATE_MARGIN_PERCENT, GasProfileInfo,
+    MAX_PROOF_STORAGE_KEYS, ProofInfo, SimulationInfo, StorageDiff, StorageProof, TraceInfo,
+    TraceStepInfo, TrieLeaf, TrieProof, TrieProofNode, TxRequest, ViewResult,
 };
 use cairn_rpc_api::{
     AccountInfo, BlockId, BlockInfo, BlockTransactions, Bytes, CairnApiServer, DevApiServer,
@@ -281,6 +281,7 @@ fn simulate(
     reader: &Reader<'_>,
     env: &BlockEnv,
     req: &TxRequest,
+    traced: bool,
 ) -> RpcResult<Simulation> {
     let mut attempt = 0;
     loop {
@@ -298,10 +299,13 @@ fn simulate(
             gas_price: req.gas_price.unwrap_or(chain.genesis().min_gas_price),
             kind: req.kind.clone(),
         };
-        let result = chain
-            .executor()
-            .simulate(reader, env, req.from, &tx)
-            .map_err(|e| internal(&e))?;
+        let executor = chain.executor();
+        let result = if traced {
+            executor.simulate_traced(reader, env, req.from, &tx)
+        } else {
+            executor.simulate(reader, env, req.from, &tx)
+        }
+        .map_err(|e| internal(&e))?;
         match result {
             Err(TxRejection::NonceTooLow { .. } | TxRejection::NonceTooHigh { .. })
                 if req.nonce.is_none() && attempt < NONCE_RACE_RETRIES =>
@@ -370,7 +374,82 @@ fn simulation_info(reader: &Reader<'_>, sim: Simulation) -> RpcResult<Simulation
         contract_address: sim.contract_address,
         accounts,
         storage,
+        calls: sim.calls.iter().map(frame_info).collect(),
+        gas_profile: profile_info(sim.gas_profile),
     })
+}
+
+fn profile_info(p: cairn_executor::GasProfile) -> GasProfileInfo {
+    GasProfileInfo {
+        intrinsic: p.intrinsic,
+        wasm: p.wasm,
+        storage: p.storage,
+        events: p.events,
+        calls: p.calls,
+        crypto: p.crypto,
+        host: p.host,
+    }
+}
+
+fn frame_info(f: &cairn_executor::CallFrame) -> CallFrameInfo {
+    CallFrameInfo {
+        caller: f.caller,
+        contract: f.contract,
+        method: f.method.clone(),
+        value: f.value,
+        gas_limit: f.gas_limit,
+        gas_used: f.gas_used,
+        outcome: f.outcome.clone(),
+        return_data: f.return_data.clone(),
+        steps: f.steps.iter().map(step_info).collect(),
+        calls: f.calls.iter().map(frame_info).collect(),
+    }
+}
+
+fn step_info(s: &cairn_executor::TraceStep) -> TraceStepInfo {
+    use cairn_executor::StepDetail;
+    let mut info = TraceStepInfo {
+        op: s.import.to_owned(),
+        gas: s.gas,
+        gas_left: s.gas_left,
+        ..TraceStepInfo::default()
+    };
+    match &s.detail {
+        StepDetail::None => {}
+        StepDetail::Callee => info.op = "callee".into(),
+        StepDetail::StorageRead { key, value } => {
+            info.key = Some(Bytes(key.clone()));
+            info.value = Some(value.clone().map(Bytes));
+        }
+        StepDetail::StorageWrite { key, value } => {
+            info.key = Some(Bytes(key.clone()));
+            info.value = Some(Some(Bytes(value.clone())));
+        }
+        StepDetail::StorageRemove { key, existed } => {
+            info.key = Some(Bytes(key.clone()));
+            info.ok = Some(*existed);
+        }
+        StepDetail::Event { topics, data } => {
+            info.topics = Some(topics.clone());
+            info.data = Some(Bytes(data.clone()));
+        }
+        StepDetail::Balance { address, balance } => {
+            info.address = Some(*address);
+            info.amount = Some(balance.to_string());
+        }
+        StepDetail::Transfer {
+            from,
+            to,
+            amount,
+            ok,
+        } => {
+            info.address = Some(*from);
+            info.to = Some(*to);
+            info.amount = Some(amount.to_string());
+            info.ok = Some(*ok);
+        }
+    }
+    info
 }
 
 /// The JSON ABI in `code`'s [`cairn_primitives::ABI_SECTION_NAME`] custom section, merged
@@ -855,8 +934,44 @@ impl CairnApiServer for RpcNode {
     ) -> RpcResult<SimulationInfo> {
         blocking(&self.chain, move |chain| {
             let (reader, env) = reader_at(chain, block)?;
-            let sim = simulate(chain, &reader, &env, &tx)?;
+            let sim = simulate(chain, &reader, &env, &tx, true)?;
             simulation_info(&reader, sim)
+        })
+        .await
+    }
+
+    async fn tx_trace(&self, hash: Hash) -> RpcResult<Option<TraceInfo>> {
+        blocking(&self.chain, move |chain| {
+            let Some((loc, receipt)) = chain.receipt(&hash).map_err(|e| internal(&e))? else {
+                return Ok(None);
+            };
+            let block = chain
+                .block(loc.height)
+                .map_err(|e| internal(&e))?
+                .ok_or_else(|| internal(&format!("block {} of {hash} is missing", loc.height)))?;
+            let parent = loc.height.saturating_sub(1);
+            let view = chain.state().at(parent).map_err(|e| {
+                ErrorCode::PrunedState.error(format!("state before block {}: {e}", loc.height))
+            })?;
+            let env = chain.block_env(&block.header);
+            let sim = chain
+                .executor()
+                .trace(&view, &env, &block.txs, loc.index as usize)
+                .map_err(|e| internal(&e))?;
+            if sim.receipt != receipt {
+                return Err(internal(&format!(
+                    "re-executing {hash} did not reproduce its receipt"
+                )));
+            }
+            Ok(Some(TraceInfo {
+                tx_hash: hash,
+                location: location(&block, loc.index),
+                status: receipt.status,
+                gas_used: receipt.gas_used,
+                error: receipt.error,
+                gas_profile: profile_info(sim.gas_profile),
+                calls: sim.calls.iter().map(frame_info).collect(),
+            }))
         })
         .await
     }
@@ -868,7 +983,7 @@ impl CairnApiServer for RpcNode {
             let run = |req: &TxRequest, gas| {
                 let mut r = req.clone();
                 r.gas_limit = Some(gas);
-                simulate(chain, &reader, &env, &r)
+                simulate(chain, &reader, &env, &r, false)
             };
             let mut hi = req.gas_limit.unwrap_or(env.gas_limit).min(env.gas_limit);
             // Never search above what the sender can pay for: the pre-check would refuse
@@ -933,7 +1048,7 @@ impl CairnApiServer for RpcNode {
                 gas_limit: Some(env.gas_limit),
                 gas_price: Some(cairn_primitives::Amount::zero()),
             };
-            let sim = simulate(chain, &reader, &env, &req)?;
+            let sim = simulate(chain, &reader, &env, &req, false)?;
             if sim.receipt.status != ReceiptStatus::Success {
                 return Err(execution_error(&sim.receipt));
             }

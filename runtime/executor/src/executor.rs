@@ -30,6 +30,7 @@ use cairn_state::{Overlay, StateChanges, StateError, StateReader};
 use cairn_vm::{CallContext, Execution, Outcome, Vm, VmError, limits::MIN_NATIVE_STACK};
 
 use crate::host::StateHost;
+use crate::trace::{CallFrame, GasProfile};
 use crate::{
     BlockEnv, ExecutorConfig, ExecutorError, InvalidBlock, Result, RootedReader, TxRejection,
 };
@@ -67,6 +68,11 @@ pub struct Simulation {
     pub contract_address: Option<Address>,
     /// Every change, fees and nonce included.
     pub changes: StateChanges,
+    /// The contract calls it made, with their host calls ([`Executor::simulate_traced`]
+    /// only; empty otherwise).
+    pub calls: Vec<CallFrame>,
+    /// Its gas by category ([`Executor::simulate_traced`] only; zero otherwise).
+    pub gas_profile: GasProfile,
 }
 
 /// A candidate transaction the proposer left out.
@@ -191,6 +197,31 @@ impl Executor {
         sender: Address,
         tx: &Transaction,
     ) -> Result<Result<Simulation, TxRejection>> {
+        self.simulate_with(base, env, sender, tx, false)
+    }
+
+    /// [`Self::simulate`], also recording the call tree and the gas profile.
+    ///
+    /// # Errors
+    /// Node-fatal state or VM failures.
+    pub fn simulate_traced<R: StateReader + Sync>(
+        &self,
+        base: &R,
+        env: &BlockEnv,
+        sender: Address,
+        tx: &Transaction,
+    ) -> Result<Result<Simulation, TxRejection>> {
+        self.simulate_with(base, env, sender, tx, true)
+    }
+
+    fn simulate_with<R: StateReader + Sync>(
+        &self,
+        base: &R,
+        env: &BlockEnv,
+        sender: Address,
+        tx: &Transaction,
+        trace: bool,
+    ) -> Result<Result<Simulation, TxRejection>> {
         let intrinsic = self.intrinsic_gas_unsigned(tx);
         Self::on_vm_stack(|| {
             let mut overlay = Overlay::new(base);
@@ -199,12 +230,15 @@ impl Executor {
                 Ok(fee) => fee,
                 Err(reason) => return Ok(Err(reason)),
             };
-            let (receipt, contract_address) =
-                self.apply(&mut overlay, env, tx, sender, intrinsic, max_fee)?;
+            let (receipt, contract_address, calls) =
+                self.apply_with(&mut overlay, env, tx, sender, intrinsic, max_fee, trace)?;
+            let gas_profile = profile(trace, intrinsic, &calls);
             Ok(Ok(Simulation {
                 receipt,
                 contract_address,
                 changes: overlay.into_changes(),
+                calls,
+                gas_profile,
             }))
         })
     }
@@ -244,6 +278,70 @@ impl Executor {
             txs,
             outcome,
             skipped,
+        })
+    }
+
+    /// Re-executes transaction `index` of a block on its parent state `base`, after the
+    /// transactions before it, recording its call tree: what `tx_trace` returns. The
+    /// receipt is the one inclusion produced.
+    ///
+    /// # Errors
+    /// [`ExecutorError::InvalidBlock`] when an earlier transaction fails the pre-check
+    /// (the block was not this chain's), or node-fatal failures.
+    pub fn trace<R: StateReader + Sync>(
+        &self,
+        base: &R,
+        env: &BlockEnv,
+        txs: &[SignedTransaction],
+        index: usize,
+    ) -> Result<Simulation> {
+        Self::on_vm_stack(|| {
+            let mut overlay = Overlay::new(base);
+            let mut gas_used: Gas = 0;
+            for (i, tx) in txs.iter().enumerate().take(index + 1) {
+                let encoded = tx.encode();
+                let intrinsic = self.config.intrinsic_gas(tx, encoded.len());
+                let remaining = env.gas_limit.saturating_sub(gas_used);
+                let sender = tx.sender();
+                let dev = self.config.dev_authority;
+                let max_fee =
+                    match check(&overlay, env, dev, &tx.tx, &sender, intrinsic, remaining)? {
+                        Ok(fee) => fee,
+                        Err(reason) => {
+                            return Err(InvalidBlock {
+                                index: i,
+                                tx_hash: Hash::of(&encoded),
+                                reason,
+                            }
+                            .into());
+                        }
+                    };
+                let traced = i == index;
+                let (receipt, contract_address, calls) = self.apply_with(
+                    &mut overlay,
+                    env,
+                    &tx.tx,
+                    sender,
+                    intrinsic,
+                    max_fee,
+                    traced,
+                )?;
+                gas_used += receipt.gas_used;
+                if traced {
+                    let gas_profile = profile(true, intrinsic, &calls);
+                    return Ok(Simulation {
+                        receipt,
+                        contract_address,
+                        changes: StateChanges::default(),
+                        calls,
+                        gas_profile,
+                    });
+                }
+            }
+            Err(ExecutorError::Thread(format!(
+                "no transaction {index} in a block of {}",
+                txs.len()
+            )))
         })
     }
 
@@ -342,6 +440,22 @@ impl Executor {
         intrinsic: Gas,
         max_fee: Amount,
     ) -> Result<(Receipt, Option<Address>)> {
+        self.apply_with(overlay, env, tx, sender, intrinsic, max_fee, false)
+            .map(|(receipt, address, _)| (receipt, address))
+    }
+
+    /// [`Self::apply`], recording the call tree when `trace`.
+    #[allow(clippy::too_many_arguments)]
+    fn apply_with<R: StateReader>(
+        &self,
+        overlay: &mut Overlay<R>,
+        env: &BlockEnv,
+        tx: &Transaction,
+        sender: Address,
+        intrinsic: Gas,
+        max_fee: Amount,
+        trace: bool,
+    ) -> Result<(Receipt, Option<Address>, Vec<CallFrame>)> {
         let mut account = overlay.account(&sender)?.unwrap_or_default();
         // The pre-check proved nonce < u64::MAX and balance ≥ max_fee + value.
         account.nonce += 1;
@@ -366,7 +480,11 @@ impl Executor {
 
         let exec_gas = tx.gas_limit - intrinsic;
         let cp = overlay.checkpoint();
-        let mut host = StateHost::new(overlay);
+        let mut host = if trace {
+            StateHost::traced(overlay)
+        } else {
+            StateHost::new(overlay)
+        };
         let result = match (&tx.kind, nonce_fault) {
             (_, Some(fault)) => {
                 host.set_fault(fault);
@@ -385,6 +503,7 @@ impl Executor {
             Err(e) => return Err(host.take_fatal().map_or(e, ExecutorError::State)),
         };
         let fault = host.fault().map(str::to_owned);
+        let calls = host.take_trace();
         let events = host.into_events();
         let success = exec.outcome.is_success() && fault.is_none();
         if success {
@@ -419,7 +538,7 @@ impl Executor {
                 )
             },
         };
-        Ok((receipt, address.filter(|_| success)))
+        Ok((receipt, address.filter(|_| success), calls))
     }
 
     /// The transaction's own effects (inside the caller's checkpoint).
@@ -606,6 +725,21 @@ impl Executor {
             Err(e) => Err(e.into()),
         }
     }
+}
+
+/// The gas profile of a traced transaction (zero when not traced).
+fn profile(traced: bool, intrinsic: Gas, calls: &[CallFrame]) -> GasProfile {
+    if !traced {
+        return GasProfile::default();
+    }
+    let mut p = GasProfile {
+        intrinsic,
+        ..GasProfile::default()
+    };
+    for frame in calls {
+        p.add_frame(frame);
+    }
+    p
 }
 
 /// The account of `contract` when `sender` is its admin; otherwise `None`, with the

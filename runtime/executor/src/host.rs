@@ -17,6 +17,7 @@
 
 use std::sync::Arc;
 
+use crate::trace::{CallFrame, StepDetail, Tracer};
 use cairn_primitives::{Address, Amount, Event, Hash, limits::MAX_EVENTS_PER_TX};
 use cairn_state::{Account, Overlay, StateError, StateReader};
 use cairn_vm::{
@@ -32,6 +33,7 @@ pub struct StateHost<'o, R> {
     events: Vec<Event>,
     fault: Option<String>,
     fatal: Option<StateError>,
+    tracer: Option<Tracer>,
 }
 
 impl<'o, R: StateReader> StateHost<'o, R> {
@@ -42,6 +44,42 @@ impl<'o, R: StateReader> StateHost<'o, R> {
             events: Vec::new(),
             fault: None,
             fatal: None,
+            tracer: None,
+        }
+    }
+
+    /// A host that also records the call tree ([`Self::take_trace`]).
+    pub fn traced(overlay: &'o mut Overlay<R>) -> Self {
+        Self {
+            tracer: Some(Tracer::default()),
+            ..Self::new(overlay)
+        }
+    }
+
+    /// The top-level frames recorded so far (empty when not tracing).
+    pub fn take_trace(&mut self) -> Vec<CallFrame> {
+        self.tracer
+            .as_mut()
+            .map(|t| std::mem::take(&mut t.roots))
+            .unwrap_or_default()
+    }
+
+    fn trace_detail(&mut self, detail: impl FnOnce() -> StepDetail) {
+        if let Some(t) = &mut self.tracer {
+            t.detail(detail());
+        }
+    }
+
+    fn read_storage(
+        &mut self,
+        contract: &Address,
+        key: &[u8],
+    ) -> Result<Option<Vec<u8>>, HostError> {
+        match self.overlay.storage(contract, key) {
+            Ok(v) => Ok(v),
+            // A key the state cannot hold was never written.
+            Err(StateError::KeyTooLarge { .. }) => Ok(None),
+            Err(e) => Err(self.fatal(e)),
         }
     }
 
@@ -132,7 +170,37 @@ impl<'o, R: StateReader> StateHost<'o, R> {
         module: &ContractModule,
         ctx: CallContext,
     ) -> Result<Execution, HostError> {
-        vm.execute(self, module, ctx).map_err(vm_fatal)
+        self.enter_frame(&ctx);
+        let exec = vm.execute(self, module, ctx).map_err(vm_fatal)?;
+        self.exit_frame(&exec);
+        Ok(exec)
+    }
+
+    fn enter_frame(&mut self, ctx: &CallContext) {
+        if let Some(t) = &mut self.tracer {
+            t.enter(CallFrame {
+                caller: ctx.caller,
+                contract: ctx.contract,
+                method: ctx.method.clone(),
+                value: ctx.value,
+                gas_limit: ctx.gas_limit,
+                gas_used: 0,
+                outcome: String::new(),
+                return_data: Vec::new(),
+                steps: Vec::new(),
+                calls: Vec::new(),
+            });
+        }
+    }
+
+    fn exit_frame(&mut self, exec: &Execution) {
+        if let Some(t) = &mut self.tracer {
+            let outcome = match exec.outcome.error_message() {
+                Some(m) => m,
+                None => "success".into(),
+            };
+            t.exit(exec.gas_used, outcome, exec.return_data.clone());
+        }
     }
 
     /// Closes checkpoint `cp` by the outcome: kept on success, reverted (with the events
@@ -160,17 +228,28 @@ fn vm_fatal(e: VmError) -> HostError {
 }
 
 impl<R: StateReader> Host for StateHost<'_, R> {
+    fn on_gas(
+        &mut self,
+        import: &'static str,
+        charged: cairn_primitives::Gas,
+        left: cairn_primitives::Gas,
+    ) {
+        if let Some(t) = &mut self.tracer {
+            t.on_gas(import, charged, left);
+        }
+    }
+
     fn storage_read(
         &mut self,
         contract: &Address,
         key: &[u8],
     ) -> Result<Option<Vec<u8>>, HostError> {
-        match self.overlay.storage(contract, key) {
-            Ok(v) => Ok(v),
-            // A key the state cannot hold was never written.
-            Err(StateError::KeyTooLarge { .. }) => Ok(None),
-            Err(e) => Err(self.fatal(e)),
-        }
+        let value = self.read_storage(contract, key)?;
+        self.trace_detail(|| StepDetail::StorageRead {
+            key: key.to_vec(),
+            value: value.clone(),
+        });
+        Ok(value)
     }
 
     fn storage_write(
@@ -179,6 +258,10 @@ impl<R: StateReader> Host for StateHost<'_, R> {
         key: &[u8],
         value: &[u8],
     ) -> Result<(), HostError> {
+        self.trace_detail(|| StepDetail::StorageWrite {
+            key: key.to_vec(),
+            value: value.to_vec(),
+        });
         match self
             .overlay
             .set_storage(*contract, key.to_vec(), Some(value.to_vec()))
@@ -193,7 +276,12 @@ impl<R: StateReader> Host for StateHost<'_, R> {
     }
 
     fn storage_remove(&mut self, contract: &Address, key: &[u8]) -> Result<bool, HostError> {
-        if self.storage_read(contract, key)?.is_none() {
+        let existed = self.read_storage(contract, key)?.is_some();
+        self.trace_detail(|| StepDetail::StorageRemove {
+            key: key.to_vec(),
+            existed,
+        });
+        if !existed {
             return Ok(false);
         }
         self.overlay
@@ -203,14 +291,19 @@ impl<R: StateReader> Host for StateHost<'_, R> {
     }
 
     fn storage_has(&mut self, contract: &Address, key: &[u8]) -> Result<bool, HostError> {
-        Ok(self.storage_read(contract, key)?.is_some())
+        Ok(self.read_storage(contract, key)?.is_some())
     }
 
     fn balance(&mut self, address: &Address) -> Result<Amount, HostError> {
-        Ok(self
+        let balance = self
             .account(address)?
             .map(|a| a.balance)
-            .unwrap_or_default())
+            .unwrap_or_default();
+        self.trace_detail(|| StepDetail::Balance {
+            address: *address,
+            balance,
+        });
+        Ok(balance)
     }
 
     fn transfer(
@@ -219,13 +312,24 @@ impl<R: StateReader> Host for StateHost<'_, R> {
         to: &Address,
         amount: Amount,
     ) -> Result<bool, HostError> {
-        self.move_value(from, to, amount)
+        let ok = self.move_value(from, to, amount)?;
+        self.trace_detail(|| StepDetail::Transfer {
+            from: *from,
+            to: *to,
+            amount,
+            ok,
+        });
+        Ok(ok)
     }
 
     fn emit_event(&mut self, event: Event) -> Result<bool, HostError> {
         if self.events.len() >= MAX_EVENTS_PER_TX {
             return Ok(false);
         }
+        self.trace_detail(|| StepDetail::Event {
+            topics: event.topics.clone(),
+            data: event.data.clone(),
+        });
         self.events.push(event);
         Ok(true)
     }
@@ -278,7 +382,10 @@ impl<R: StateReader> StateHost<'_, R> {
         module: &ContractModule,
         ctx: CallContext,
     ) -> Result<Execution, HostError> {
-        vm.migrate(self, module, ctx).map_err(vm_fatal)
+        self.enter_frame(&ctx);
+        let exec = vm.migrate(self, module, ctx).map_err(vm_fatal)?;
+        self.exit_frame(&exec);
+        Ok(exec)
     }
 
     /// Creates the contract account at `init.contract` (keeping a balance sent there

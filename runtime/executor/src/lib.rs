@@ -25,6 +25,7 @@ mod host;
 mod pending;
 #[cfg(feature = "test-utils")]
 pub mod test_utils;
+mod trace;
 
 pub use config::*;
 pub use error::*;
@@ -32,3 +33,4 @@ pub use executor::*;
 pub use genesis::*;
 pub use host::*;
 pub use pending::*;
+pub use trace::{CallFrame, GasProfile, StepDetail, TraceStep};

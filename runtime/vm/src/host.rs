@@ -97,6 +97,11 @@ pub struct DeployRequest {
 /// refusals are return values; `Err(HostError)` is only for node failures (storage I/O)
 /// and aborts the block. The VM has already charged gas and bounded every length.
 pub trait Host {
+    /// Told after each host import charged its gas: the import's name, the gas it charged
+    /// (with any memory growth settled with it) and the gas left. For tracers and gas
+    /// profiles; the default does nothing. Must not affect execution.
+    fn on_gas(&mut self, _import: &'static str, _charged: Gas, _left: Gas) {}
+
     /// `storage_read`: the value under `key` in `contract`'s storage, `None` when absent.
     ///
     /// # Errors

@@ -148,6 +148,8 @@ pub(crate) struct StoreData {
     pub(crate) return_data: Vec<u8>,
     pub(crate) last_result: Vec<u8>,
     pub(crate) fatal: Option<HostError>,
+    /// The import running now (for [`Host::on_gas`]; a tracer's step names).
+    pub(crate) import: &'static str,
 }
 
 impl ResourceLimiter for StoreData {
@@ -175,7 +177,12 @@ fn fault(kind: TrapKind) -> wasmtime::Error {
 fn charge(caller: &mut Caller<'_, StoreData>, cost: Gas) -> R<()> {
     let fuel = caller.get_fuel()?;
     match caller.data_mut().meter.settle(fuel, cost) {
-        Some(left) => caller.set_fuel(left),
+        Some(left) => {
+            caller.set_fuel(left)?;
+            let import = caller.data().import;
+            host(caller).on_gas(import, fuel - left, left);
+            Ok(())
+        }
         None => {
             caller.set_fuel(0)?;
             Err(wasmtime::Error::new(Exit::OutOfGas))
@@ -297,6 +304,7 @@ pub(crate) fn define(linker: &mut Linker<StoreData>) -> R<()> {
 
     // --- call input and output ---
     linker.func_wrap(m, "input_size", |mut c: Caller<'_, StoreData>| -> R<i32> {
+        c.data_mut().import = "input_size";
         charge_copy(&mut c, 0, 0)?;
         Ok(as_i32(c.data().ctx.input.len()))
     })?;
@@ -304,6 +312,7 @@ pub(crate) fn define(linker: &mut Linker<StoreData>) -> R<()> {
         m,
         "input_read",
         |mut c: Caller<'_, StoreData>, ptr: i32| -> R<()> {
+            c.data_mut().import = "input_read";
             let len = c.data().ctx.input.len();
             charge_copy(&mut c, 0, len)?;
             let input = std::mem::take(&mut c.data_mut().ctx.input);
@@ -316,6 +325,7 @@ pub(crate) fn define(linker: &mut Linker<StoreData>) -> R<()> {
         m,
         "set_return",
         |mut c: Caller<'_, StoreData>, ptr: i32, len: i32| -> R<()> {
+            c.data_mut().import = "set_return";
             let len = bounded(len, MAX_RETURN_DATA_SIZE, "MAX_RETURN_DATA_SIZE")?;
             charge_copy(&mut c, 0, len)?;
             let data = read(&c, ptr, len)?;
@@ -327,6 +337,7 @@ pub(crate) fn define(linker: &mut Linker<StoreData>) -> R<()> {
         m,
         "revert",
         |mut c: Caller<'_, StoreData>, ptr: i32, len: i32| -> R<()> {
+            c.data_mut().import = "revert";
             let len = bounded(len, MAX_ERROR_MESSAGE_LEN, "MAX_ERROR_MESSAGE_LEN")?;
             charge_copy(&mut c, 0, len)?;
             let msg = read(&c, ptr, len)?;
@@ -341,6 +352,7 @@ pub(crate) fn define(linker: &mut Linker<StoreData>) -> R<()> {
         m,
         "storage_read",
         |mut c: Caller<'_, StoreData>, kp: i32, kl: i32, op: i32, cap: i32| -> R<i32> {
+            c.data_mut().import = "storage_read";
             let s = c.data().schedule;
             let klen = bounded(kl, MAX_STORAGE_KEY_LEN, "MAX_STORAGE_KEY_LEN")?;
             let base = s.host_call_base.saturating_add(s.storage_read_base);
@@ -371,6 +383,7 @@ pub(crate) fn define(linker: &mut Linker<StoreData>) -> R<()> {
         m,
         "storage_write",
         |mut c: Caller<'_, StoreData>, kp: i32, kl: i32, vp: i32, vl: i32| -> R<()> {
+            c.data_mut().import = "storage_write";
             let s = c.data().schedule;
             let klen = bounded(kl, MAX_STORAGE_KEY_LEN, "MAX_STORAGE_KEY_LEN")?;
             let vlen = bounded(vl, MAX_STORAGE_VALUE_LEN, "MAX_STORAGE_VALUE_LEN")?;
@@ -391,6 +404,7 @@ pub(crate) fn define(linker: &mut Linker<StoreData>) -> R<()> {
         m,
         "storage_remove",
         |mut c: Caller<'_, StoreData>, kp: i32, kl: i32| -> R<i32> {
+            c.data_mut().import = "storage_remove";
             let s = c.data().schedule;
             let klen = bounded(kl, MAX_STORAGE_KEY_LEN, "MAX_STORAGE_KEY_LEN")?;
             let base = s.host_call_base.saturating_add(s.storage_write_base);
@@ -410,6 +424,7 @@ pub(crate) fn define(linker: &mut Linker<StoreData>) -> R<()> {
         m,
         "storage_has",
         |mut c: Caller<'_, StoreData>, kp: i32, kl: i32| -> R<i32> {
+            c.data_mut().import = "storage_has";
             let s = c.data().schedule;
             let klen = bounded(kl, MAX_STORAGE_KEY_LEN, "MAX_STORAGE_KEY_LEN")?;
             let base = s.host_call_base.saturating_add(s.storage_read_base);
@@ -431,6 +446,7 @@ pub(crate) fn define(linker: &mut Linker<StoreData>) -> R<()> {
         m,
         "caller",
         |mut c: Caller<'_, StoreData>, out: i32| -> R<()> {
+            c.data_mut().import = "caller";
             charge_copy(&mut c, 0, 20)?;
             let a = c.data().ctx.caller;
             write(&mut c, out, &a.0)
@@ -440,6 +456,7 @@ pub(crate) fn define(linker: &mut Linker<StoreData>) -> R<()> {
         m,
         "origin",
         |mut c: Caller<'_, StoreData>, out: i32| -> R<()> {
+            c.data_mut().import = "origin";
             charge_copy(&mut c, 0, 20)?;
             let a = c.data().ctx.origin;
             write(&mut c, out, &a.0)
@@ -449,6 +466,7 @@ pub(crate) fn define(linker: &mut Linker<StoreData>) -> R<()> {
         m,
         "self_address",
         |mut c: Caller<'_, StoreData>, out: i32| -> R<()> {
+            c.data_mut().import = "self_address";
             charge_copy(&mut c, 0, 20)?;
             let a = c.data().ctx.contract;
             write(&mut c, out, &a.0)
@@ -458,6 +476,7 @@ pub(crate) fn define(linker: &mut Linker<StoreData>) -> R<()> {
         m,
         "value",
         |mut c: Caller<'_, StoreData>, out: i32| -> R<()> {
+            c.data_mut().import = "value";
             charge_copy(&mut c, 0, 32)?;
             let v = amount_bytes(c.data().ctx.value);
             write(&mut c, out, &v)
@@ -467,15 +486,18 @@ pub(crate) fn define(linker: &mut Linker<StoreData>) -> R<()> {
         m,
         "block_height",
         |mut c: Caller<'_, StoreData>| -> R<i64> {
+            c.data_mut().import = "block_height";
             charge_copy(&mut c, 0, 0)?;
             Ok(c.data().ctx.block.height as i64)
         },
     )?;
     linker.func_wrap(m, "timestamp", |mut c: Caller<'_, StoreData>| -> R<i64> {
+        c.data_mut().import = "timestamp";
         charge_copy(&mut c, 0, 0)?;
         Ok(c.data().ctx.block.timestamp as i64)
     })?;
     linker.func_wrap(m, "chain_id", |mut c: Caller<'_, StoreData>| -> R<i64> {
+        c.data_mut().import = "chain_id";
         charge_copy(&mut c, 0, 0)?;
         Ok(c.data().ctx.block.chain_id as i64)
     })?;
@@ -485,6 +507,7 @@ pub(crate) fn define(linker: &mut Linker<StoreData>) -> R<()> {
         m,
         "balance",
         |mut c: Caller<'_, StoreData>, ap: i32, out: i32| -> R<()> {
+            c.data_mut().import = "balance";
             let s = c.data().schedule;
             charge_copy(&mut c, s.storage_read_base, 52)?;
             let addr = read_address(&c, ap)?;
@@ -497,6 +520,7 @@ pub(crate) fn define(linker: &mut Linker<StoreData>) -> R<()> {
         m,
         "transfer",
         |mut c: Caller<'_, StoreData>, ap: i32, vp: i32| -> R<i32> {
+            c.data_mut().import = "transfer";
             let s = c.data().schedule;
             charge_copy(&mut c, s.transfer_base, 52)?;
             let to = read_address(&c, ap)?;
@@ -518,6 +542,7 @@ pub(crate) fn define(linker: &mut Linker<StoreData>) -> R<()> {
         m,
         "emit_event",
         |mut c: Caller<'_, StoreData>, tp: i32, tn: i32, dp: i32, dl: i32| -> R<()> {
+            c.data_mut().import = "emit_event";
             let s = c.data().schedule;
             let topics = bounded(tn, MAX_EVENT_TOPICS, "MAX_EVENT_TOPICS")?;
             let dlen = bounded(dl, MAX_EVENT_DATA_SIZE, "MAX_EVENT_DATA_SIZE")?;
@@ -564,6 +589,7 @@ pub(crate) fn define(linker: &mut Linker<StoreData>) -> R<()> {
          vp: i32,
          gas: i64|
          -> R<i32> {
+            c.data_mut().import = "call";
             let s = c.data().schedule;
             let mlen = bounded(ml, MAX_METHOD_NAME_LEN, "MAX_METHOD_NAME_LEN")?;
             let alen = bounded(argl, MAX_ARGS_SIZE, "MAX_ARGS_SIZE")?;
@@ -593,6 +619,7 @@ pub(crate) fn define(linker: &mut Linker<StoreData>) -> R<()> {
         },
     )?;
     linker.func_wrap(m, "result_size", |mut c: Caller<'_, StoreData>| -> R<i32> {
+        c.data_mut().import = "result_size";
         charge_copy(&mut c, 0, 0)?;
         Ok(as_i32(c.data().last_result.len()))
     })?;
@@ -600,6 +627,7 @@ pub(crate) fn define(linker: &mut Linker<StoreData>) -> R<()> {
         m,
         "result_read",
         |mut c: Caller<'_, StoreData>, ptr: i32| -> R<()> {
+            c.data_mut().import = "result_read";
             let len = c.data().last_result.len();
             charge_copy(&mut c, 0, len)?;
             let data = std::mem::take(&mut c.data_mut().last_result);
@@ -620,6 +648,7 @@ pub(crate) fn define(linker: &mut Linker<StoreData>) -> R<()> {
          gas: i64,
          out: i32|
          -> R<i32> {
+            c.data_mut().import = "deploy";
             let s = c.data().schedule;
             let alen = bounded(argl, MAX_ARGS_SIZE, "MAX_ARGS_SIZE")?;
             charge_copy(&mut c, s.deploy_base, 64 + 32 + alen)?;
@@ -673,6 +702,7 @@ pub(crate) fn define(linker: &mut Linker<StoreData>) -> R<()> {
         m,
         "keccak256",
         |mut c: Caller<'_, StoreData>, p: i32, l: i32, out: i32| -> R<()> {
+            c.data_mut().import = "keccak256";
             let s = c.data().schedule;
             let len = bounded(l, MAX_HASH_INPUT_LEN, "MAX_HASH_INPUT_LEN")?;
             charge(
@@ -690,6 +720,7 @@ pub(crate) fn define(linker: &mut Linker<StoreData>) -> R<()> {
         m,
         "sha256",
         |mut c: Caller<'_, StoreData>, p: i32, l: i32, out: i32| -> R<()> {
+            c.data_mut().import = "sha256";
             let s = c.data().schedule;
             let len = bounded(l, MAX_HASH_INPUT_LEN, "MAX_HASH_INPUT_LEN")?;
             charge(
@@ -707,6 +738,7 @@ pub(crate) fn define(linker: &mut Linker<StoreData>) -> R<()> {
         m,
         "ed25519_verify",
         |mut c: Caller<'_, StoreData>, kp: i32, mp: i32, ml: i32, sp: i32| -> R<i32> {
+            c.data_mut().import = "ed25519_verify";
             let s = c.data().schedule;
             let len = bounded(ml, MAX_HASH_INPUT_LEN, "MAX_HASH_INPUT_LEN")?;
             let base = s.host_call_base + s.ed25519_verify_base;
@@ -722,6 +754,7 @@ pub(crate) fn define(linker: &mut Linker<StoreData>) -> R<()> {
 
     // --- misc ---
     linker.func_wrap(m, "gas_left", |mut c: Caller<'_, StoreData>| -> R<i64> {
+        c.data_mut().import = "gas_left";
         charge_copy(&mut c, 0, 0)?;
         let fuel = c.get_fuel()?;
         Ok(i64::try_from(fuel).unwrap_or(i64::MAX))
@@ -730,6 +763,7 @@ pub(crate) fn define(linker: &mut Linker<StoreData>) -> R<()> {
         m,
         "debug_log",
         |mut c: Caller<'_, StoreData>, p: i32, l: i32| -> R<()> {
+            c.data_mut().import = "debug_log";
             let s = c.data().schedule;
             let len = bounded(l, MAX_DEBUG_LOG_LEN, "MAX_DEBUG_LOG_LEN")?;
             charge_copy(&mut c, s.debug_log_base, len)?;

@@ -328,6 +328,7 @@ impl Vm {
             return_data: Vec::new(),
             last_result: Vec::new(),
             fatal: None,
+            import: "",
         };
         let mut store = Store::new(&self.engine, data);
         store.limiter(|d| d);

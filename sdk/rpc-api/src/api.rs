@@ -7,7 +7,7 @@ use jsonrpsee::proc_macros::rpc;
 use crate::{
     AccountInfo, AmountDec, BlockId, BlockInfo, Bytes, DevAccount, DevTransaction, EventLog,
     EventQuery, Head, NodeHealth, NodeInfo, PendingTx, ProofInfo, ReceiptInfo, SimulationInfo,
-    TxInfo, TxRequest, ViewResult,
+    TraceInfo, TxInfo, TxRequest, ViewResult,
 };
 
 /// The core methods: chain, state and transaction submission.
@@ -109,6 +109,13 @@ pub trait CairnApi {
     #[method(name = "tx_simulate")]
     async fn tx_simulate(&self, tx: TxRequest, block: Option<BlockId>)
     -> RpcResult<SimulationInfo>;
+
+    /// `tx_trace(hash)`: re-executes an included transaction on its block's parent state
+    /// (after the transactions before it in the block) and returns its call tree with every
+    /// host call and its gas profile; `null` for an unknown hash. Error 4101 when the parent
+    /// state was pruned.
+    #[method(name = "tx_trace")]
+    async fn tx_trace(&self, hash: Hash) -> RpcResult<Option<TraceInfo>>;
 
     /// `tx_estimateGas(tx)`: the gas limit that makes `tx` succeed on the latest state
     /// (binary search against the real VM) plus a documented margin
@@ -270,6 +277,7 @@ pub const CORE_METHODS: &[&str] = &[
     "events_get",
     "tx_pending",
     "tx_simulate",
+    "tx_trace",
     "tx_estimateGas",
     "contract_view",
     "contract_getAbi",

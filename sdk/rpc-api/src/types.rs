@@ -469,6 +469,115 @@ pub struct SimulationInfo {
     pub accounts: Vec<AccountDiff>,
     /// Storage values it would change, by contract then key.
     pub storage: Vec<StorageDiff>,
+    /// The contract calls it would make, nested, with every host call.
+    #[serde(default)]
+    pub calls: Vec<CallFrameInfo>,
+    /// Its gas by category.
+    #[serde(default)]
+    pub gas_profile: GasProfileInfo,
+}
+
+/// A transaction's gas by where it went (`tx_simulate`, `tx_trace`); the categories add
+/// up to `gas_used`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GasProfileInfo {
+    /// Intrinsic gas (base, per byte, per code byte).
+    pub intrinsic: Gas,
+    /// Wasm instructions and memory growth.
+    pub wasm: Gas,
+    /// Storage reads, writes and removals.
+    pub storage: Gas,
+    /// Events.
+    pub events: Gas,
+    /// Base cost of nested calls and deploys (callees' gas is split by category too).
+    pub calls: Gas,
+    /// Hashing and signature checks.
+    pub crypto: Gas,
+    /// Other host calls: input and output copies, context reads, balances, logs.
+    pub host: Gas,
+}
+
+/// One contract execution in a call tree.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallFrameInfo {
+    /// The caller.
+    pub caller: Address,
+    /// The contract run.
+    pub contract: Address,
+    /// The method.
+    pub method: String,
+    /// Value sent (decimal string).
+    #[serde(with = "u256_dec")]
+    pub value: Amount,
+    /// Gas given.
+    pub gas_limit: Gas,
+    /// Gas used, nested calls included.
+    pub gas_used: Gas,
+    /// `"success"` or why it failed.
+    pub outcome: String,
+    /// Return data (revert data on a revert).
+    #[serde(with = "hex_bytes")]
+    pub return_data: Vec<u8>,
+    /// Its host calls, in order.
+    pub steps: Vec<TraceStepInfo>,
+    /// Its nested calls, in order.
+    pub calls: Vec<CallFrameInfo>,
+}
+
+/// One host call: the import, its gas, the gas left after it, and what it touched.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TraceStepInfo {
+    /// The import (`storage_read`, `storage_write`, `emit_event`, `call`, …; `callee` for
+    /// the gas of the nested call that just returned).
+    pub op: String,
+    /// Gas it charged.
+    pub gas: Gas,
+    /// Gas left after it.
+    pub gas_left: Gas,
+    /// Storage key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<Bytes>,
+    /// Storage value read (`null`: absent) or written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<Option<Bytes>>,
+    /// Whether a removed key existed, or whether a transfer happened.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ok: Option<bool>,
+    /// Event topics.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub topics: Option<Vec<Hash>>,
+    /// Event data.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<Bytes>,
+    /// Account of a balance read, or the payer of a transfer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<Address>,
+    /// Payee of a transfer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<Address>,
+    /// Balance read or amount moved (decimal string).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount: Option<String>,
+}
+
+/// `tx_trace`'s result: an included transaction re-executed on its parent state.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TraceInfo {
+    /// The transaction.
+    pub tx_hash: Hash,
+    /// Where it is.
+    #[serde(flatten)]
+    pub location: TxLocation,
+    /// How it ended (as its receipt says).
+    pub status: ReceiptStatus,
+    /// Gas it burned (as its receipt says).
+    pub gas_used: Gas,
+    /// Revert message or failure description.
+    pub error: Option<String>,
+    /// Its gas by category.
+    pub gas_profile: GasProfileInfo,
+    /// Its contract calls, nested, with every host call.
+    pub calls: Vec<CallFrameInfo>,
 }
 
 /// `contract_view`'s result.

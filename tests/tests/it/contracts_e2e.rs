@@ -8,7 +8,10 @@ use borsh::BorshDeserialize;
 use cairn_example_amm::Swap;
 use cairn_example_token::Transfer;
 use cairn_primitives::{Address, Amount, Call, Deploy, Hash, MethodCall, ReceiptStatus, TxKind};
-use cairn_rpc_api::{Bytes, CairnApiClient, DevApiClient, DevTransaction, EventQuery, ReceiptInfo};
+use cairn_rpc_api::{
+    Bytes, CairnApiClient, CallFrameInfo, DevApiClient, DevTransaction, EventQuery, ReceiptInfo,
+    TxRequest,
+};
 use cairn_sdk::Event;
 use std::process::Command;
 
@@ -17,6 +20,19 @@ use crate::rpc_e2e::devnet;
 
 fn args<T: borsh::BorshSerialize>(v: &T) -> Vec<u8> {
     borsh::to_vec(v).expect("encode")
+}
+
+/// A call tree with its gas limits and gas-left figures zeroed (they depend on the gas
+/// limit the transaction was given, nothing else).
+fn without_limits(mut frames: Vec<CallFrameInfo>) -> Vec<CallFrameInfo> {
+    for f in &mut frames {
+        f.gas_limit = 0;
+        for s in &mut f.steps {
+            s.gas_left = 0;
+        }
+        f.calls = without_limits(std::mem::take(&mut f.calls));
+    }
+    frames
 }
 
 struct Client<'a> {
@@ -192,10 +208,99 @@ fn token_and_amm_swap_on_a_devnet() {
         assert_eq!(r.status, ReceiptStatus::Success, "{r:?}");
         let quoted: u128 = c.view(pool, "quote", args(&(a, 10_000u128))).await;
         assert_eq!(quoted, 19_743);
+        // The swap simulated first: its call tree is the pool calling both tokens.
+        let swap_kind = TxKind::Call(Call {
+            to: pool,
+            method: "swap".into(),
+            args: args(&(a, 10_000u128, quoted)),
+            value: Amount::zero(),
+        });
+        let sim = c
+            .rpc
+            .tx_simulate(
+                TxRequest {
+                    from: bob,
+                    kind: swap_kind,
+                    nonce: None,
+                    gas_limit: None,
+                    gas_price: None,
+                },
+                None,
+            )
+            .await
+            .expect("tx_simulate");
+        assert_eq!(sim.calls.len(), 1, "{sim:?}");
+        let tree = &sim.calls[0];
+        assert_eq!((tree.contract, tree.method.as_str()), (pool, "swap"));
+        let nested: Vec<(Address, &str)> = tree
+            .calls
+            .iter()
+            .map(|f| (f.contract, f.method.as_str()))
+            .collect();
+        assert_eq!(nested, [(a, "transfer_from"), (b, "transfer")]);
         let swap = c
             .call(bob, pool, "swap", args(&(a, 10_000u128, quoted)))
             .await;
         assert_eq!(swap.status, ReceiptStatus::Success, "{swap:?}");
+        assert_eq!(
+            swap.gas_used, sim.gas_used,
+            "simulation and inclusion agree"
+        );
+
+        // The included swap traced: the same tree, every storage write with its key and
+        // value, the callees' gas accounted, and a gas profile adding up to the receipt's.
+        let trace = c
+            .rpc
+            .tx_trace(swap.tx_hash)
+            .await
+            .expect("tx_trace")
+            .expect("known tx");
+        assert_eq!(trace.gas_used, swap.gas_used);
+        assert_eq!(
+            without_limits(trace.calls.clone()),
+            without_limits(sim.calls.clone()),
+            "same state, same tree (only the gas limits differ: the simulation had the block's)"
+        );
+        let p = trace.gas_profile;
+        assert_eq!(
+            p.intrinsic + p.wasm + p.storage + p.events + p.calls + p.crypto + p.host,
+            swap.gas_used,
+            "{p:?}"
+        );
+        assert!(
+            p.intrinsic > 0 && p.wasm > 0 && p.storage > 0 && p.events > 0,
+            "{p:?}"
+        );
+        let pool_frame = &trace.calls[0];
+        let callees = pool_frame.steps.iter().filter(|s| s.op == "callee").count();
+        assert_eq!(callees, 2, "each nested call's gas is marked");
+        let token_b = &pool_frame.calls[1];
+        assert!(token_b.outcome == "success" && token_b.gas_used > 0);
+        let writes = token_b
+            .steps
+            .iter()
+            .filter(|s| s.op == "storage_write" && s.key.is_some() && s.value.is_some())
+            .count();
+        assert!(writes >= 2, "two balances written: {:?}", token_b.steps);
+        assert!(
+            token_b
+                .steps
+                .iter()
+                .any(|s| s.op == "emit_event" && s.topics.as_ref().is_some_and(|t| !t.is_empty())),
+            "the Transfer event is in the trace"
+        );
+        assert!(
+            pool_frame
+                .steps
+                .windows(2)
+                .all(|w| w[0].gas_left >= w[1].gas_left),
+            "gas left only goes down"
+        );
+        assert_eq!(
+            c.rpc.tx_trace(Hash([7; 32])).await.expect("tx_trace"),
+            None,
+            "an unknown hash has no trace"
+        );
         assert_eq!(
             u128::try_from_slice(&swap.return_data).expect("u128"),
             19_743

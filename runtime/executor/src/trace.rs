@@ -1,0 +1,243 @@
+//! Execution traces: the tree of contract calls one transaction made, every host call in
+//! each (storage reads and writes with keys and values, events, balance moves) with its gas,
+//! and the transaction's gas by category. Built only when asked for (`tx_trace`,
+//! `tx_simulate`); consensus execution runs without a tracer and pays nothing for it.
+//!
+//! ```text
+//! StateHost::run ── push CallFrame ─► Vm::execute ─► imports: Host::on_gas(import, charged, left)
+//!                                                    ─► step; the host op fills its detail
+//!                └─ pop: gas used, outcome ─► parent's `calls` (the parent's next charge is the
+//!                                               callee's gas: recorded as `callee`, not its own)
+//! ```
+
+use cairn_primitives::{Address, Amount, Gas};
+
+/// What one host call did, beyond its gas.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StepDetail {
+    /// Nothing more to say (context reads, copies, hashing, logging, …).
+    None,
+    /// A storage read: the key and the value found (`None`: absent).
+    StorageRead {
+        /// The key.
+        key: Vec<u8>,
+        /// The value found.
+        value: Option<Vec<u8>>,
+    },
+    /// A storage write.
+    StorageWrite {
+        /// The key.
+        key: Vec<u8>,
+        /// The value written.
+        value: Vec<u8>,
+    },
+    /// A storage removal.
+    StorageRemove {
+        /// The key.
+        key: Vec<u8>,
+        /// Whether it existed.
+        existed: bool,
+    },
+    /// An event.
+    Event {
+        /// Its topics.
+        topics: Vec<cairn_primitives::Hash>,
+        /// Its data.
+        data: Vec<u8>,
+    },
+    /// A balance read.
+    Balance {
+        /// The account.
+        address: Address,
+        /// Its balance.
+        balance: Amount,
+    },
+    /// A value transfer.
+    Transfer {
+        /// Payer.
+        from: Address,
+        /// Payee.
+        to: Address,
+        /// Amount.
+        amount: Amount,
+        /// Whether it happened (`false`: the payer was short).
+        ok: bool,
+    },
+    /// The gas of the nested call that just returned (its frame is in `calls`).
+    Callee,
+}
+
+/// One host call of a contract.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TraceStep {
+    /// The import (`storage_read`, `emit_event`, `call`, …).
+    pub import: &'static str,
+    /// Gas it charged.
+    pub gas: Gas,
+    /// Gas left in the frame after it.
+    pub gas_left: Gas,
+    /// What it did.
+    pub detail: StepDetail,
+}
+
+/// One contract execution: a call, a deploy's init, or an upgrade's migration.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CallFrame {
+    /// The caller.
+    pub caller: Address,
+    /// The contract run.
+    pub contract: Address,
+    /// The method (`""` for a deploy without init).
+    pub method: String,
+    /// Value sent with it.
+    pub value: Amount,
+    /// Gas it was given.
+    pub gas_limit: Gas,
+    /// Gas it used (its nested calls included).
+    pub gas_used: Gas,
+    /// How it ended (`success`, `reverted: …`, `out of gas`, …).
+    pub outcome: String,
+    /// Its return data (or revert data).
+    pub return_data: Vec<u8>,
+    /// Its host calls, in order.
+    pub steps: Vec<TraceStep>,
+    /// Its nested calls, in order.
+    pub calls: Vec<CallFrame>,
+}
+
+/// A transaction's gas by where it went.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct GasProfile {
+    /// Intrinsic gas (base, bytes, code).
+    pub intrinsic: Gas,
+    /// Wasm instructions and memory growth.
+    pub wasm: Gas,
+    /// Storage reads, writes and removals.
+    pub storage: Gas,
+    /// Events.
+    pub events: Gas,
+    /// The base cost of nested calls and deploys (the callees' own gas is split by these
+    /// same categories).
+    pub calls: Gas,
+    /// Hashing and signature checks.
+    pub crypto: Gas,
+    /// Every other host call (input and output copies, context reads, balances, logs).
+    pub host: Gas,
+}
+
+impl GasProfile {
+    /// The sum of every category.
+    #[must_use]
+    pub fn total(&self) -> Gas {
+        self.intrinsic
+            .saturating_add(self.wasm)
+            .saturating_add(self.storage)
+            .saturating_add(self.events)
+            .saturating_add(self.calls)
+            .saturating_add(self.crypto)
+            .saturating_add(self.host)
+    }
+
+    /// Adds `frame`'s gas (and its callees') to the profile.
+    pub fn add_frame(&mut self, frame: &CallFrame) {
+        let mut host_total: Gas = 0;
+        for step in &frame.steps {
+            host_total = host_total.saturating_add(step.gas);
+            let slot = match (step.import, &step.detail) {
+                (_, StepDetail::Callee) => continue,
+                ("storage_read" | "storage_write" | "storage_remove" | "storage_has", _) => {
+                    &mut self.storage
+                }
+                ("emit_event", _) => &mut self.events,
+                ("call" | "deploy" | "result_size" | "result_read", _) => &mut self.calls,
+                ("keccak256" | "sha256" | "ed25519_verify", _) => &mut self.crypto,
+                _ => &mut self.host,
+            };
+            *slot = slot.saturating_add(step.gas);
+        }
+        self.wasm = self
+            .wasm
+            .saturating_add(frame.gas_used.saturating_sub(host_total));
+        for call in &frame.calls {
+            self.add_frame(call);
+        }
+    }
+}
+
+/// Builds the call tree while a transaction runs (see the module docs).
+#[derive(Debug, Default)]
+pub(crate) struct Tracer {
+    /// Frames being run, innermost last.
+    stack: Vec<CallFrame>,
+    /// Finished top-level frames.
+    pub(crate) roots: Vec<CallFrame>,
+    /// The gas of the callee that just returned: the parent's next charge of this size is
+    /// that callee's gas.
+    callee_gas: Option<Gas>,
+    /// The last step is a `storage_read` whose value-size charge is still to come.
+    read_tail: bool,
+}
+
+impl Tracer {
+    pub(crate) fn enter(&mut self, frame: CallFrame) {
+        self.callee_gas = None;
+        self.read_tail = false;
+        self.stack.push(frame);
+    }
+
+    pub(crate) fn exit(&mut self, gas_used: Gas, outcome: String, return_data: Vec<u8>) {
+        let Some(mut frame) = self.stack.pop() else {
+            return;
+        };
+        frame.gas_used = gas_used;
+        frame.outcome = outcome;
+        frame.return_data = return_data;
+        self.read_tail = false;
+        match self.stack.last_mut() {
+            Some(parent) => {
+                parent.calls.push(frame);
+                self.callee_gas = Some(gas_used);
+            }
+            None => self.roots.push(frame),
+        }
+    }
+
+    pub(crate) fn on_gas(&mut self, import: &'static str, charged: Gas, left: Gas) {
+        let callee = self.callee_gas.take();
+        let read_tail = std::mem::take(&mut self.read_tail);
+        let Some(frame) = self.stack.last_mut() else {
+            return;
+        };
+        if read_tail
+            && import == "storage_read"
+            && let Some(last) = frame.steps.last_mut()
+        {
+            last.gas = last.gas.saturating_add(charged);
+            last.gas_left = left;
+            return;
+        }
+        let detail = match callee {
+            Some(g) if g == charged && matches!(import, "call" | "deploy") => StepDetail::Callee,
+            _ => StepDetail::None,
+        };
+        frame.steps.push(TraceStep {
+            import,
+            gas: charged,
+            gas_left: left,
+            detail,
+        });
+    }
+
+    /// Fills in what the host call just charged for did.
+    pub(crate) fn detail(&mut self, detail: StepDetail) {
+        let Some(frame) = self.stack.last_mut() else {
+            return;
+        };
+        if let Some(last) = frame.steps.last_mut()
+            && last.detail == StepDetail::None
+        {
+            self.read_tail = matches!(detail, StepDetail::StorageRead { value: Some(_), .. });
+            last.detail = detail;
+        }
+    }
+}
