@@ -483,7 +483,10 @@ impl Chain {
     pub async fn work_ready(&self) {
         loop {
             let notified = self.work.notified();
-            if self.mine_requests.load(Ordering::SeqCst) > 0
+            // Blocks asked for by `dev_mine` and not yet built: a block built but not yet
+            // committed already answers one request (else `dev_mine(1)` could yield two).
+            let building = u64::try_from(lock(&self.pending).len()).unwrap_or(u64::MAX);
+            if self.mine_requests.load(Ordering::SeqCst) > building
                 || !self
                     .mempool
                     .ready_after(u64::MAX, 1, &self.in_flight_nonces())

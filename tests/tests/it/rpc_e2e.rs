@@ -727,3 +727,137 @@ fn to_proof(p: &cairn_rpc_api::TrieProof) -> cairn_state::Proof {
         leaf: p.leaf.as_ref().map(|l| (l.key_hash.0, l.value_hash.0)),
     }
 }
+
+/// `spin` loops forever without touching the host.
+fn spin_contract() -> Vec<u8> {
+    wat::parse_str(
+        r#"(module
+ (memory (export "memory") 1 1)
+ (func (export "spin") (loop $l (br $l))))"#,
+    )
+    .expect("valid wat")
+}
+
+#[test]
+fn unpayable_unverifiable_and_endless_requests_get_their_errors() {
+    use cairn_primitives::{Call, Canonical, Deploy, SecretKey, Transaction};
+
+    let _serial = crate::node_restart::serial();
+    let dir = tempfile::tempdir().expect("dir");
+    let (node, _url) = devnet(&dir.path().join("d"));
+    let rt = runtime();
+    rt.block_on(async {
+        let rpc = &node.rpc;
+        let chain_id = rpc.chain_id().await.expect("chain_id");
+        let alice = dev_key(0);
+        let transfer = |chain_id, nonce| Transaction {
+            chain_id,
+            nonce,
+            gas_limit: 100_000,
+            gas_price: Amount::one(),
+            kind: TxKind::Transfer(Transfer {
+                to: Address([9; 20]),
+                amount: Amount::one(),
+            }),
+        };
+
+        // A signature that does not verify.
+        let mut forged = alice.sign_tx(transfer(chain_id, 0));
+        forged.signature[10] ^= 1;
+        let e = rpc
+            .tx_send(Bytes(forged.encode()))
+            .await
+            .expect_err("bad signature");
+        assert_eq!(call_code(e), ErrorCode::InvalidSignature.code());
+
+        // Signed for another chain.
+        let other = alice.sign_tx(transfer(chain_id + 1, 0));
+        let e = rpc
+            .tx_send(Bytes(other.encode()))
+            .await
+            .expect_err("wrong chain");
+        assert_eq!(call_code(e), ErrorCode::WrongChainId.code());
+
+        // A key with no balance.
+        let pauper = SecretKey::from_bytes(&[0x42; 32]).sign_tx(transfer(chain_id, 0));
+        let e = rpc
+            .tx_send(Bytes(pauper.encode()))
+            .await
+            .expect_err("no funds");
+        assert_eq!(call_code(e), ErrorCode::InsufficientFunds.code());
+
+        // A view that never ends runs out of gas (the view's budget is the block gas limit)
+        // and gets its error; meanwhile and after, the node answers other requests.
+        let hash = rpc
+            .dev_send(DevTransaction {
+                from: alice.address(),
+                kind: TxKind::Deploy(Deploy {
+                    code: spin_contract(),
+                    init: None,
+                    salt: None,
+                    value: Amount::zero(),
+                    admin: None,
+                }),
+                nonce: None,
+                gas_limit: None,
+                gas_price: None,
+            })
+            .await
+            .expect("deploy");
+        let spin = loop {
+            if let Some(r) = rpc.chain_get_receipt(hash).await.expect("receipt") {
+                assert_eq!(r.status, ReceiptStatus::Success, "{r:?}");
+                break r.contract_address.expect("deployed");
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        };
+        let (view, head) = tokio::join!(
+            rpc.contract_view(spin, "spin".into(), Bytes::default(), None),
+            rpc.chain_head()
+        );
+        let e = view.expect_err("an endless view fails");
+        assert_eq!(call_code(e), ErrorCode::OutOfGas.code());
+        head.expect("served alongside");
+        // The same spin as a transaction fails on chain with all its gas burned.
+        let sent = rpc
+            .dev_send(DevTransaction {
+                from: alice.address(),
+                kind: TxKind::Call(Call {
+                    to: spin,
+                    method: "spin".into(),
+                    args: Vec::new(),
+                    value: Amount::zero(),
+                }),
+                nonce: None,
+                gas_limit: Some(200_000),
+                gas_price: None,
+            })
+            .await
+            .expect("dev_send");
+        let r = loop {
+            if let Some(r) = rpc.chain_get_receipt(sent).await.expect("receipt") {
+                break r;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        };
+        assert_eq!(r.status, ReceiptStatus::OutOfGas);
+        assert_eq!(r.gas_used, 200_000);
+
+        // Time travel: the next block is stamped an hour later.
+        let before = rpc.dev_mine(Some(1)).await.expect("dev_mine");
+        let offset = rpc.dev_increase_time(3600).await.expect("increaseTime");
+        assert_eq!(offset, 3600);
+        let after = rpc.dev_mine(Some(1)).await.expect("dev_mine");
+        assert!(
+            after.timestamp >= before.timestamp + 3_600_000,
+            "{} then {}",
+            before.timestamp,
+            after.timestamp
+        );
+        let e = rpc
+            .dev_increase_time(cairn_rpc_api::MAX_DEV_TIME_JUMP_SECONDS + 1)
+            .await
+            .expect_err("too far");
+        assert_eq!(call_code(e), -32602);
+    });
+}

@@ -79,12 +79,22 @@ fn oversized_input_is_rejected_before_decoding() {
 fn unknown_enum_tags_are_typed() {
     let mut bytes = fixtures::transfer().encode();
     assert_eq!(bytes[KIND_TAG_OFFSET], 0, "transfer tag");
-    bytes[KIND_TAG_OFFSET] = 5;
+    bytes[KIND_TAG_OFFSET] = 6;
     assert_eq!(
         Transaction::decode(&bytes),
         Err(DecodeError::InvalidTag {
             what: "TxKind",
-            tag: 5
+            tag: 6
+        })
+    );
+    // Tag 5 is a dev op: the next byte is the op's tag (a transfer's address byte here).
+    bytes[KIND_TAG_OFFSET] = 5;
+    bytes[KIND_TAG_OFFSET + 1] = 9;
+    assert_eq!(
+        Transaction::decode(&bytes),
+        Err(DecodeError::InvalidTag {
+            what: "DevOp",
+            tag: 9
         })
     );
     bytes[KIND_TAG_OFFSET] = 0xff;

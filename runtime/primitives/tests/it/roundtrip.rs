@@ -2,7 +2,8 @@
 //! re-encodes to exactly itself (the encoding is canonical).
 
 use cairn_primitives::{
-    Address, Block, BlockHeader, Call, Canonical, Deploy, Event, Hash, MethodCall, Receipt,
+    Address, Block, BlockHeader, Call, Canonical, Deploy, DevAccountState, DevImpersonate, DevOp,
+    DevRestore, DevSetAccount, DevSetCode, DevSetStorage, Event, Hash, MethodCall, Receipt,
     ReceiptStatus, SetAdmin, SignedTransaction, Transaction, Transfer, TxKind, U256, Upgrade,
 };
 use proptest::prelude::*;
@@ -23,7 +24,7 @@ fn bytes(max: usize) -> impl Strategy<Value = Vec<u8>> {
     proptest::collection::vec(any::<u8>(), 0..max)
 }
 
-fn kind() -> impl Strategy<Value = TxKind> {
+fn user_kind() -> impl Strategy<Value = TxKind> {
     prop_oneof![
         (address(), amount()).prop_map(|(to, amount)| TxKind::Transfer(Transfer { to, amount })),
         (
@@ -60,6 +61,87 @@ fn kind() -> impl Strategy<Value = TxKind> {
         (address(), proptest::option::of(address()))
             .prop_map(|(contract, admin)| TxKind::SetAdmin(SetAdmin { contract, admin })),
     ]
+}
+
+fn dev_account() -> impl Strategy<Value = DevSetAccount> {
+    (
+        address(),
+        proptest::option::of(
+            (
+                any::<u64>(),
+                amount(),
+                proptest::option::of(hash()),
+                proptest::option::of(address()),
+            )
+                .prop_map(|(nonce, balance, code_hash, admin)| DevAccountState {
+                    nonce,
+                    balance,
+                    code_hash,
+                    admin,
+                }),
+        ),
+    )
+        .prop_map(|(address, account)| DevSetAccount { address, account })
+}
+
+fn dev_storage() -> impl Strategy<Value = DevSetStorage> {
+    (address(), bytes(128), proptest::option::of(bytes(100))).prop_map(|(contract, key, value)| {
+        DevSetStorage {
+            contract,
+            key,
+            value,
+        }
+    })
+}
+
+/// Every kind, dev overrides included.
+fn kind() -> impl Strategy<Value = TxKind> {
+    prop_oneof![
+        4 => user_kind(),
+        1 => dev_account().prop_map(|a| TxKind::Dev(DevOp::SetAccount(a))),
+        1 => dev_storage().prop_map(|s| TxKind::Dev(DevOp::SetStorage(s))),
+        1 => (address(), bytes(300))
+            .prop_map(|(address, code)| TxKind::Dev(DevOp::SetCode(DevSetCode { address, code }))),
+        1 => (address(), any::<u64>(), user_kind()).prop_map(|(from, from_nonce, kind)| {
+            TxKind::Dev(DevOp::Impersonate(DevImpersonate {
+                from,
+                from_nonce,
+                kind: Box::new(kind),
+            }))
+        }),
+        1 => (
+            proptest::collection::vec(dev_account(), 0..4),
+            proptest::collection::vec(dev_storage(), 0..4)
+        )
+            .prop_map(|(accounts, storage)| TxKind::Dev(DevOp::Restore(DevRestore {
+                accounts,
+                storage
+            }))),
+    ]
+}
+
+#[test]
+fn an_impersonated_dev_op_does_not_decode() {
+    let inner = TxKind::Dev(DevOp::SetCode(DevSetCode {
+        address: Address([1; 20]),
+        code: vec![0],
+    }));
+    let tx = Transaction {
+        chain_id: 1,
+        nonce: 0,
+        gas_limit: 1,
+        gas_price: U256::from(1u64),
+        kind: TxKind::Dev(DevOp::Impersonate(DevImpersonate {
+            from: Address([2; 20]),
+            from_nonce: 0,
+            kind: Box::new(inner),
+        })),
+    };
+    let bytes = borsh::to_vec(&tx).expect("encodes");
+    assert!(matches!(
+        Transaction::decode(&bytes),
+        Err(cairn_primitives::DecodeError::InvalidTag { tag: 5, .. })
+    ));
 }
 
 fn transaction() -> impl Strategy<Value = Transaction> {
