@@ -4,6 +4,7 @@
 //! dir), and key utilities. More subcommands (`keys`, `deploy`, `call`, …) arrive with the
 //! client issue.
 
+mod bench_cmd;
 mod client_cmd;
 mod node_cmd;
 
@@ -90,6 +91,9 @@ enum Command {
     },
     #[command(flatten)]
     Client(client_cmd::ClientCommand),
+    /// Measure a devnet from outside over JSON-RPC: cold start, and `contract_view` latency
+    /// and throughput at several client counts (run it on a release build).
+    Bench(bench_cmd::BenchArgs),
     /// Print the address of a secret key (0x-hex seed), or of a fresh random key.
     Address {
         /// A 32-byte secret key as 0x-hex; omitted: generate one and print both.
@@ -315,6 +319,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{}", serde_json::to_string_pretty(&abi)?);
         }
         Some(Command::Client(cmd)) => client_cmd::run(cmd)?,
+        Some(Command::Bench(args)) => bench_cmd::run(&args)?,
         Some(Command::Node { data_dir, run }) => {
             node_cmd::init_logs();
             node_cmd::node(&data_dir, &run, None, Vec::new())?;

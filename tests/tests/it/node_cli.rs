@@ -155,3 +155,62 @@ fn devnet_prints_its_accounts_serves_rpc_and_stops_on_ctrl_c() {
         "a named data dir is kept"
     );
 }
+
+/// `cairn bench` runs end to end (briefly) and writes its figures as JSON; the figures
+/// themselves are reported by a release build, not judged here.
+#[test]
+fn cairn_bench_measures_a_devnet_and_writes_json() {
+    let _serial = crate::node_restart::serial();
+    let dir = tempfile::tempdir().expect("dir");
+    let json = dir.path().join("bench.json");
+    let out = Command::new(cairn_bin())
+        .args([
+            "bench",
+            "--starts",
+            "1",
+            "--clients",
+            "1,2",
+            "--seconds",
+            "1",
+            "--json",
+        ])
+        .arg(&json)
+        .output()
+        .expect("cairn bench runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("cold start") && stdout.contains("p99"),
+        "{stdout}"
+    );
+    let v: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&json).expect("json written")).expect("json");
+    assert_eq!(v["cold_start_ms"]["runs"].as_array().map(Vec::len), Some(1));
+    let runs = v["contract_view"].as_array().expect("view runs");
+    assert_eq!(runs.len(), 2);
+    for (run, clients) in runs.iter().zip([1, 2]) {
+        assert_eq!(run["clients"], clients);
+        assert!(run["views"].as_u64().is_some_and(|n| n > 0), "{run}");
+        assert_eq!(run["errors"], 0, "{run}");
+    }
+
+    let bad = Command::new(cairn_bin())
+        .args(["bench", "--clients", "0"])
+        .output()
+        .expect("runs");
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--clients"));
+}
+
+/// The bench's committed contract is its `.wat` source assembled.
+#[test]
+fn the_bench_contract_matches_its_source() {
+    let src = cairn_tests::workspace_root().join("node/cli/src");
+    let wat = std::fs::read_to_string(src.join("bench_kv.wat")).expect("bench_kv.wat");
+    let wasm = std::fs::read(src.join("bench_kv.wasm")).expect("bench_kv.wasm");
+    assert_eq!(wat::parse_str(&wat).expect("assembles"), wasm);
+}
