@@ -75,6 +75,9 @@ pub(crate) struct RunArgs {
     /// Propose an empty block after this long without transactions.
     #[arg(long, default_value = "1s", value_parser = parse_duration)]
     pub(crate) heartbeat: Duration,
+    /// Wall-clock watchdog of `contract_view` (past it the caller gets error 5000).
+    #[arg(long, default_value = "2s", value_parser = parse_duration)]
+    pub(crate) view_timeout: Duration,
 }
 
 fn parse_duration(s: &str) -> Result<Duration, String> {
@@ -348,6 +351,7 @@ pub(crate) fn node(
         &RpcConfig {
             addr: run.rpc_addr,
             dev_keys,
+            view_timeout: run.view_timeout,
         },
     ))?;
     let rpc_addr = rpc.local_addr();

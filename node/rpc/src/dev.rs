@@ -52,7 +52,11 @@ impl DevNode {
         let authority = Some(dev_authority_key())
             .filter(|k| chain.genesis().dev_authority == Some(k.address()));
         Self {
-            node: RpcNode { chain, dev: true },
+            node: RpcNode {
+                chain,
+                dev: true,
+                view_timeout: Duration::ZERO,
+            },
             keys,
             authority,
             impersonated: Mutex::new(BTreeSet::new()),

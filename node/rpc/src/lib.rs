@@ -68,6 +68,10 @@ pub const DEFAULT_WAIT_MS: u64 = 30_000;
 /// `tx_sendAndWait`'s longest wait, whatever the caller asks.
 pub const MAX_WAIT_MS: u64 = 300_000;
 
+/// `contract_view`'s default wall-clock watchdog: past it the caller gets error 5000 at
+/// once (the execution itself stays bounded by the view's gas).
+pub const DEFAULT_VIEW_TIMEOUT_MS: u64 = 2_000;
+
 /// Most blocks `dev_mine` produces in one call.
 pub const MAX_DEV_MINE_BLOCKS: u64 = 1_000;
 
@@ -84,6 +88,8 @@ pub struct RpcConfig {
     pub addr: SocketAddr,
     /// Devnet: the dev accounts' keys; non-empty turns the `dev_*` methods on.
     pub dev_keys: Vec<SecretKey>,
+    /// `contract_view`'s wall-clock watchdog.
+    pub view_timeout: Duration,
 }
 
 impl Default for RpcConfig {
@@ -91,6 +97,7 @@ impl Default for RpcConfig {
         Self {
             addr: SocketAddr::from(([127, 0, 0, 1], DEFAULT_RPC_PORT)),
             dev_keys: Vec::new(),
+            view_timeout: Duration::from_millis(DEFAULT_VIEW_TIMEOUT_MS),
         }
     }
 }
@@ -139,6 +146,7 @@ impl RpcServer {
         let mut module = RpcNode {
             chain: Arc::clone(&chain),
             dev,
+            view_timeout: config.view_timeout,
         }
         .into_rpc();
         if dev {
@@ -167,6 +175,7 @@ impl RpcServer {
 struct RpcNode {
     chain: Arc<Chain>,
     dev: bool,
+    view_timeout: Duration,
 }
 
 /// The state a read or a simulation runs on: the latest, or a kept older version.
@@ -1034,7 +1043,7 @@ impl CairnApiServer for RpcNode {
         args: Bytes,
         block: Option<BlockId>,
     ) -> RpcResult<ViewResult> {
-        blocking(&self.chain, move |chain| {
+        let view = blocking(&self.chain, move |chain| {
             let (reader, env) = reader_at(chain, block)?;
             let req = TxRequest {
                 from: Address::ZERO,
@@ -1062,8 +1071,16 @@ impl CairnApiServer for RpcNode {
                     .map(EventFields::from)
                     .collect(),
             })
-        })
-        .await
+        });
+        // The watchdog answers the caller; the execution itself is bounded by its gas.
+        tokio::time::timeout(self.view_timeout, view)
+            .await
+            .map_err(|_| {
+                ErrorCode::Timeout.error(format!(
+                    "the view ran past the {} ms watchdog",
+                    self.view_timeout.as_millis()
+                ))
+            })?
     }
 
     async fn contract_get_abi(

@@ -75,6 +75,15 @@ pub struct Simulation {
     pub gas_profile: GasProfile,
 }
 
+/// A transaction's pre-check at its place in a block.
+struct Prechecked {
+    tx_hash: Hash,
+    intrinsic: Gas,
+    sender: Address,
+    /// The maximum fee, or why the transaction cannot run here.
+    verdict: std::result::Result<Amount, TxRejection>,
+}
+
 /// A candidate transaction the proposer left out.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SkippedTx {
@@ -231,7 +240,7 @@ impl Executor {
                 Err(reason) => return Ok(Err(reason)),
             };
             let (receipt, contract_address, calls) =
-                self.apply_with(&mut overlay, env, tx, sender, intrinsic, max_fee, trace)?;
+                self.apply(&mut overlay, env, tx, sender, intrinsic, max_fee, trace)?;
             let gas_profile = profile(trace, intrinsic, &calls);
             Ok(Ok(Simulation {
                 receipt,
@@ -299,25 +308,19 @@ impl Executor {
             let mut overlay = Overlay::new(base);
             let mut gas_used: Gas = 0;
             for (i, tx) in txs.iter().enumerate().take(index + 1) {
-                let encoded = tx.encode();
-                let intrinsic = self.config.intrinsic_gas(tx, encoded.len());
-                let remaining = env.gas_limit.saturating_sub(gas_used);
-                let sender = tx.sender();
-                let dev = self.config.dev_authority;
-                let max_fee =
-                    match check(&overlay, env, dev, &tx.tx, &sender, intrinsic, remaining)? {
-                        Ok(fee) => fee,
-                        Err(reason) => {
-                            return Err(InvalidBlock {
-                                index: i,
-                                tx_hash: Hash::of(&encoded),
-                                reason,
-                            }
-                            .into());
-                        }
-                    };
+                let Prechecked {
+                    tx_hash,
+                    intrinsic,
+                    sender,
+                    verdict,
+                } = self.precheck(&overlay, env, tx, gas_used, i)?;
+                let max_fee = verdict.map_err(|reason| InvalidBlock {
+                    index: i,
+                    tx_hash,
+                    reason,
+                })?;
                 let traced = i == index;
-                let (receipt, contract_address, calls) = self.apply_with(
+                let (receipt, contract_address, calls) = self.apply(
                     &mut overlay,
                     env,
                     &tx.tx,
@@ -360,6 +363,34 @@ impl Executor {
         })
     }
 
+    /// The pre-check of `tx` at its place in a block: after `included` transactions that
+    /// used `gas_used`.
+    fn precheck<R: StateReader>(
+        &self,
+        overlay: &Overlay<R>,
+        env: &BlockEnv,
+        tx: &SignedTransaction,
+        gas_used: Gas,
+        included: usize,
+    ) -> Result<Prechecked> {
+        let encoded = tx.encode();
+        let intrinsic = self.config.intrinsic_gas(tx, encoded.len());
+        let remaining = env.gas_limit.saturating_sub(gas_used);
+        let sender = tx.sender();
+        let verdict = if included >= MAX_BLOCK_TXS {
+            Err(TxRejection::TooManyTxs(included))
+        } else {
+            let dev = self.config.dev_authority;
+            check(overlay, env, dev, &tx.tx, &sender, intrinsic, remaining)?
+        };
+        Ok(Prechecked {
+            tx_hash: Hash::of(&encoded),
+            intrinsic,
+            sender,
+            verdict,
+        })
+    }
+
     fn run<R: RootedReader>(
         &self,
         base: &R,
@@ -375,17 +406,12 @@ impl Executor {
         let mut skipped = Vec::new();
         let mut gas_used: Gas = 0;
         for (index, tx) in txs.iter().enumerate() {
-            let encoded = tx.encode();
-            let tx_hash = Hash::of(&encoded);
-            let intrinsic = self.config.intrinsic_gas(tx, encoded.len());
-            let remaining = env.gas_limit.saturating_sub(gas_used);
-            let sender = tx.sender();
-            let verdict = if receipts.len() >= MAX_BLOCK_TXS {
-                Err(TxRejection::TooManyTxs(receipts.len()))
-            } else {
-                let dev = self.config.dev_authority;
-                check(&overlay, env, dev, &tx.tx, &sender, intrinsic, remaining)?
-            };
+            let Prechecked {
+                tx_hash,
+                intrinsic,
+                sender,
+                verdict,
+            } = self.precheck(&overlay, env, tx, gas_used, receipts.len())?;
             let max_fee = match verdict {
                 Ok(max_fee) => max_fee,
                 Err(reason) => {
@@ -405,8 +431,8 @@ impl Executor {
                     continue;
                 }
             };
-            let (receipt, address) =
-                self.apply(&mut overlay, env, &tx.tx, sender, intrinsic, max_fee)?;
+            let (receipt, address, _) =
+                self.apply(&mut overlay, env, &tx.tx, sender, intrinsic, max_fee, false)?;
             gas_used += receipt.gas_used;
             receipts.push(receipt);
             tx_hashes.push(tx_hash);
@@ -430,23 +456,9 @@ impl Executor {
 
     /// Applies one pre-checked transaction: nonce and maximum fee first (kept), the
     /// transaction's own effects on a checkpoint (kept only on success), then the refund
-    /// and the proposer's fee.
-    fn apply<R: StateReader>(
-        &self,
-        overlay: &mut Overlay<R>,
-        env: &BlockEnv,
-        tx: &Transaction,
-        sender: Address,
-        intrinsic: Gas,
-        max_fee: Amount,
-    ) -> Result<(Receipt, Option<Address>)> {
-        self.apply_with(overlay, env, tx, sender, intrinsic, max_fee, false)
-            .map(|(receipt, address, _)| (receipt, address))
-    }
-
-    /// [`Self::apply`], recording the call tree when `trace`.
+    /// and the proposer's fee. With `trace`, also returns the call tree.
     #[allow(clippy::too_many_arguments)]
-    fn apply_with<R: StateReader>(
+    fn apply<R: StateReader>(
         &self,
         overlay: &mut Overlay<R>,
         env: &BlockEnv,

@@ -15,7 +15,7 @@ use cairn_rpc_api::{
 use jsonrpsee::http_client::HttpClient;
 
 use crate::node_restart::dev_key;
-use crate::rpc_e2e::{devnet, kv_contract, runtime};
+use crate::rpc_e2e::{devnet, kv_contract, runtime, spin_contract};
 
 fn code_of(e: jsonrpsee::core::ClientError) -> (i32, String) {
     match e {
@@ -42,6 +42,17 @@ fn send(from: Address, kind: TxKind) -> DevTransaction {
         gas_limit: None,
         gas_price: None,
     }
+}
+
+/// A plain deploy of the kv contract.
+fn deploy_kv() -> TxKind {
+    TxKind::Deploy(Deploy {
+        code: kv_contract(),
+        init: None,
+        salt: None,
+        value: Amount::zero(),
+        admin: None,
+    })
 }
 
 async fn balance(rpc: &HttpClient, a: Address) -> Amount {
@@ -85,18 +96,9 @@ fn overrides_impersonation_snapshots_and_time_on_a_devnet() {
         // A contract to work on.
         let deployed = receipt(
             rpc,
-            rpc.dev_send(send(
-                alice,
-                TxKind::Deploy(Deploy {
-                    code: kv_contract(),
-                    init: None,
-                    salt: None,
-                    value: Amount::zero(),
-                    admin: None,
-                }),
-            ))
-            .await
-            .expect("deploy"),
+            rpc.dev_send(send(alice, deploy_kv()))
+                .await
+                .expect("deploy"),
         )
         .await;
         let kv = deployed.contract_address.expect("deployed");
@@ -181,18 +183,9 @@ fn overrides_impersonation_snapshots_and_time_on_a_devnet() {
         );
         let whale_deploy = receipt(
             rpc,
-            rpc.dev_send(send(
-                whale,
-                TxKind::Deploy(Deploy {
-                    code: kv_contract(),
-                    init: None,
-                    salt: None,
-                    value: Amount::zero(),
-                    admin: None,
-                }),
-            ))
-            .await
-            .expect("impersonated deploy"),
+            rpc.dev_send(send(whale, deploy_kv()))
+                .await
+                .expect("impersonated deploy"),
         )
         .await;
         assert_eq!(
@@ -368,5 +361,16 @@ fn overrides_impersonation_snapshots_and_time_on_a_devnet() {
         );
         assert_eq!(code, ErrorCode::InvalidTransaction.code(), "{message}");
         assert!(message.contains("dev authority"), "{message}");
+
+        // Under the default watchdog (2 s) an endless view ends on its gas: out of gas.
+        rpc.dev_set_code(stranger, Bytes(spin_contract()))
+            .await
+            .expect("spin code");
+        let (code, message) = code_of(
+            rpc.contract_view(stranger, "spin".into(), Bytes::default(), None)
+                .await
+                .expect_err("endless"),
+        );
+        assert_eq!(code, ErrorCode::OutOfGas.code(), "{message}");
     });
 }

@@ -21,6 +21,11 @@ use crate::node_restart::{Node, dev_key, spawn};
 /// A devnet with 3 dev accounts, an RPC port of its own and a 60 s heartbeat (blocks come
 /// from transactions and `dev_mine`); the node and its URL.
 pub(crate) fn devnet(dir: &std::path::Path) -> (Node, String) {
+    devnet_with(dir, &[])
+}
+
+/// [`devnet`] with extra `cairn devnet` flags.
+pub(crate) fn devnet_with(dir: &std::path::Path, extra: &[&str]) -> (Node, String) {
     let mut cmd = Command::new(cairn_bin());
     cmd.args(["devnet", "--data-dir"]).arg(dir).args([
         "--rpc-addr",
@@ -30,6 +35,7 @@ pub(crate) fn devnet(dir: &std::path::Path) -> (Node, String) {
         "--heartbeat",
         "60s",
     ]);
+    cmd.args(extra);
     let node = spawn(cmd);
     let url = node.url.clone();
     (node, url)
@@ -729,7 +735,7 @@ fn to_proof(p: &cairn_rpc_api::TrieProof) -> cairn_state::Proof {
 }
 
 /// `spin` loops forever without touching the host.
-fn spin_contract() -> Vec<u8> {
+pub(crate) fn spin_contract() -> Vec<u8> {
     wat::parse_str(
         r#"(module
  (memory (export "memory") 1 1)
@@ -744,7 +750,8 @@ fn unpayable_unverifiable_and_endless_requests_get_their_errors() {
 
     let _serial = crate::node_restart::serial();
     let dir = tempfile::tempdir().expect("dir");
-    let (node, _url) = devnet(&dir.path().join("d"));
+    // A watchdog far below what the endless view's gas allows.
+    let (node, _url) = devnet_with(&dir.path().join("d"), &["--view-timeout", "1ms"]);
     let rt = runtime();
     rt.block_on(async {
         let rpc = &node.rpc;
@@ -816,7 +823,11 @@ fn unpayable_unverifiable_and_endless_requests_get_their_errors() {
             rpc.chain_head()
         );
         let e = view.expect_err("an endless view fails");
-        assert_eq!(call_code(e), ErrorCode::OutOfGas.code());
+        assert_eq!(
+            call_code(e),
+            ErrorCode::Timeout.code(),
+            "the watchdog answers first"
+        );
         head.expect("served alongside");
         // The same spin as a transaction fails on chain with all its gas burned.
         let sent = rpc
