@@ -208,13 +208,18 @@ impl DevNode {
             .chain()
             .account(address)
             .map_err(|e| internal(&e))?
-            .map(|a| DevAccountState {
-                nonce: a.nonce,
-                balance: a.balance,
-                code_hash: a.code_hash,
-                admin: a.admin,
-            })
+            .map(dev_state)
             .unwrap_or_default())
+    }
+}
+
+/// An account record as a dev override writes it.
+fn dev_state(a: cairn_state::Account) -> DevAccountState {
+    DevAccountState {
+        nonce: a.nonce,
+        balance: a.balance,
+        code_hash: a.code_hash,
+        admin: a.admin,
     }
 }
 
@@ -253,12 +258,7 @@ fn restore_ops(restore: cairn_chain::Restore, skip: &Address) -> Vec<DevOp> {
         size += 128;
         current.accounts.push(DevSetAccount {
             address,
-            account: account.map(|a| DevAccountState {
-                nonce: a.nonce,
-                balance: a.balance,
-                code_hash: a.code_hash,
-                admin: a.admin,
-            }),
+            account: account.map(dev_state),
         });
     }
     for ((contract, key), value) in restore.storage {
@@ -439,16 +439,7 @@ impl DevApiServer for DevNode {
             value: value.map(|v| v.0),
         });
         // The limits, checked here for a clear error rather than at admission.
-        let probe = Transaction {
-            chain_id: 0,
-            nonce: 0,
-            gas_limit: 0,
-            gas_price: Amount::zero(),
-            kind: TxKind::Dev(op.clone()),
-        };
-        probe
-            .validate()
-            .map_err(|e| invalid_params(e.to_string()))?;
+        op.validate().map_err(|e| invalid_params(e.to_string()))?;
         self.apply(vec![op]).await
     }
 

@@ -393,17 +393,7 @@ impl Transaction {
     /// gas charges per byte.
     #[must_use]
     pub fn code(&self) -> Option<&[u8]> {
-        match &self.kind {
-            TxKind::Deploy(d) => Some(&d.code),
-            TxKind::Upgrade(u) => Some(&u.code),
-            TxKind::Dev(DevOp::SetCode(c)) => Some(&c.code),
-            TxKind::Dev(DevOp::Impersonate(i)) => match &*i.kind {
-                TxKind::Deploy(d) => Some(&d.code),
-                TxKind::Upgrade(u) => Some(&u.code),
-                _ => None,
-            },
-            _ => None,
-        }
+        kind_code(&self.kind)
     }
 
     /// Checks the limits of every field.
@@ -412,6 +402,17 @@ impl Transaction {
     /// The first limit broken.
     pub fn validate(&self) -> Result<(), DecodeError> {
         validate_kind(&self.kind)
+    }
+}
+
+/// The code `kind` installs (an impersonated kind's included).
+fn kind_code(kind: &TxKind) -> Option<&[u8]> {
+    match kind {
+        TxKind::Deploy(d) => Some(&d.code),
+        TxKind::Upgrade(u) => Some(&u.code),
+        TxKind::Dev(DevOp::SetCode(c)) => Some(&c.code),
+        TxKind::Dev(DevOp::Impersonate(i)) => kind_code(&i.kind),
+        _ => None,
     }
 }
 
@@ -435,23 +436,29 @@ fn validate_kind(kind: &TxKind) -> Result<(), DecodeError> {
             check_len("upgrade.migrate_args", u.migrate_args.len(), MAX_ARGS_SIZE)
         }
         TxKind::SetAdmin(_) => Ok(()),
-        TxKind::Dev(op) => validate_dev(op),
+        TxKind::Dev(op) => op.validate(),
     }
 }
 
-fn validate_dev(op: &DevOp) -> Result<(), DecodeError> {
-    match op {
-        DevOp::SetAccount(_) => Ok(()),
-        DevOp::SetStorage(s) => validate_dev_storage(s),
-        DevOp::SetCode(c) => check_len("dev.set_code.code", c.code.len(), MAX_CODE_SIZE),
-        DevOp::Impersonate(i) => match &*i.kind {
-            TxKind::Dev(_) => Err(DecodeError::InvalidField {
-                field: "dev.impersonate.kind",
-                reason: "a dev op cannot be impersonated".into(),
-            }),
-            kind => validate_kind(kind),
-        },
-        DevOp::Restore(r) => r.storage.iter().try_for_each(validate_dev_storage),
+impl DevOp {
+    /// Checks the limits of every field; an impersonated kind is never another dev op.
+    ///
+    /// # Errors
+    /// The first limit broken.
+    pub fn validate(&self) -> Result<(), DecodeError> {
+        match self {
+            DevOp::SetAccount(_) => Ok(()),
+            DevOp::SetStorage(s) => validate_dev_storage(s),
+            DevOp::SetCode(c) => check_len("dev.set_code.code", c.code.len(), MAX_CODE_SIZE),
+            DevOp::Impersonate(i) => match &*i.kind {
+                TxKind::Dev(_) => Err(DecodeError::InvalidField {
+                    field: "dev.impersonate.kind",
+                    reason: "a dev op cannot be impersonated".into(),
+                }),
+                kind => validate_kind(kind),
+            },
+            DevOp::Restore(r) => r.storage.iter().try_for_each(validate_dev_storage),
+        }
     }
 }
 
