@@ -271,7 +271,12 @@ impl Chain {
                 head_block.header.state_root
             )));
         }
-        let vm = Arc::new(Vm::new(VmConfig::default())?);
+        // A devnet (a genesis with a dev authority) records wasm backtraces in trap receipts;
+        // every validator of a chain reads the same genesis, so all agree on the receipts.
+        let vm = Arc::new(Vm::new(VmConfig {
+            backtraces: genesis.dev_authority.is_some(),
+            ..VmConfig::default()
+        })?);
         let executor = Executor::new(
             vm,
             ExecutorConfig {

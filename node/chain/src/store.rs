@@ -493,6 +493,7 @@ mod tests {
                 return_data: vec![],
                 events: events.clone(),
                 error: None,
+                gas_profile: cairn_primitives::GasProfile::default(),
             })
             .collect();
         (Block { header, txs }, receipts)

@@ -689,6 +689,7 @@ fn receipt_info(
         return_data: receipt.return_data,
         events,
         error: receipt.error,
+        gas_profile: profile_info(receipt.gas_profile),
         location: location(block, index),
     }
 }

@@ -21,7 +21,8 @@
 use std::sync::Arc;
 
 use cairn_primitives::{
-    Address, Amount, Canonical, DevOp, DevSetAccount, DevSetStorage, Gas, Hash, MIGRATE_EXPORT,
+    Address, Amount, Canonical, DevOp, DevSetAccount, DevSetStorage, Gas, GasProfile, Hash,
+    MIGRATE_EXPORT,
     Nonce, Receipt, ReceiptStatus, SignedTransaction, Transaction, TxKind,
     limits::{MAX_BLOCK_TXS, MAX_ERROR_MESSAGE_LEN},
     merkle_root,
@@ -30,7 +31,7 @@ use cairn_state::{Overlay, StateChanges, StateError, StateReader};
 use cairn_vm::{CallContext, Execution, Outcome, Vm, VmError, limits::MIN_NATIVE_STACK};
 
 use crate::host::StateHost;
-use crate::trace::{CallFrame, GasProfile};
+use crate::trace::CallFrame;
 use crate::{
     BlockEnv, ExecutorConfig, ExecutorError, InvalidBlock, Result, RootedReader, TxRejection,
 };
@@ -71,7 +72,7 @@ pub struct Simulation {
     /// The contract calls it made, with their host calls ([`Executor::simulate_traced`]
     /// only; empty otherwise).
     pub calls: Vec<CallFrame>,
-    /// Its gas by category ([`Executor::simulate_traced`] only; zero otherwise).
+    /// Its gas by category (the receipt's).
     pub gas_profile: GasProfile,
 }
 
@@ -241,7 +242,7 @@ impl Executor {
             };
             let (receipt, contract_address, calls) =
                 self.apply(&mut overlay, env, tx, sender, intrinsic, max_fee, trace)?;
-            let gas_profile = profile(trace, intrinsic, &calls);
+            let gas_profile = receipt.gas_profile;
             Ok(Ok(Simulation {
                 receipt,
                 contract_address,
@@ -331,7 +332,7 @@ impl Executor {
                 )?;
                 gas_used += receipt.gas_used;
                 if traced {
-                    let gas_profile = profile(true, intrinsic, &calls);
+                    let gas_profile = receipt.gas_profile;
                     return Ok(Simulation {
                         receipt,
                         contract_address,
@@ -516,6 +517,7 @@ impl Executor {
         };
         let fault = host.fault().map(str::to_owned);
         let calls = host.take_trace();
+        let mut gas_profile = host.host_gas();
         let events = host.into_events();
         let success = exec.outcome.is_success() && fault.is_none();
         if success {
@@ -524,7 +526,10 @@ impl Executor {
             overlay.revert_to(cp)?;
         }
 
-        let gas_used = intrinsic + exec.gas_used.min(exec_gas);
+        let exec_used = exec.gas_used.min(exec_gas);
+        let gas_used = intrinsic + exec_used;
+        gas_profile.intrinsic = intrinsic;
+        gas_profile.wasm = exec_used.saturating_sub(gas_profile.total() - intrinsic);
         // gas_used ≤ gas_limit, so the fee ≤ max_fee (no overflow: checked in pre-check).
         let fee = Amount::from(gas_used) * tx.gas_price;
         let refund = max_fee - fee;
@@ -538,15 +543,23 @@ impl Executor {
                 return_data: exec.return_data,
                 events,
                 error: None,
+                gas_profile,
             },
-            (false, Some(fault)) => failed(ReceiptStatus::Failed, gas_used, fault),
+            (false, Some(fault)) => Receipt {
+                gas_profile,
+                ..failed(ReceiptStatus::Failed, gas_used, fault)
+            },
             (false, None) => Receipt {
                 // A revert's data: the contract's encoded error.
                 return_data: exec.return_data,
+                gas_profile,
                 ..failed(
                     exec.outcome.receipt_status(),
                     gas_used,
-                    exec.outcome.error_message().unwrap_or_default(),
+                    with_backtrace(
+                        exec.outcome.error_message().unwrap_or_default(),
+                        &exec.backtrace,
+                    ),
                 )
             },
         };
@@ -739,21 +752,6 @@ impl Executor {
     }
 }
 
-/// The gas profile of a traced transaction (zero when not traced).
-fn profile(traced: bool, intrinsic: Gas, calls: &[CallFrame]) -> GasProfile {
-    if !traced {
-        return GasProfile::default();
-    }
-    let mut p = GasProfile {
-        intrinsic,
-        ..GasProfile::default()
-    };
-    for frame in calls {
-        p.add_frame(frame);
-    }
-    p
-}
-
 /// The account of `contract` when `sender` is its admin; otherwise `None`, with the
 /// transaction failed (a fault) saying why.
 fn admin_checked<R: StateReader>(
@@ -782,7 +780,20 @@ fn failed(status: ReceiptStatus, gas_used: Gas, mut error: String) -> Receipt {
         return_data: Vec::new(),
         events: Vec::new(),
         error: Some(error),
+        gas_profile: GasProfile::default(),
     }
+}
+
+/// A failure message followed by the wasm backtrace, when the VM recorded one (devnets):
+/// `trap: unreachable executed\nwasm backtrace:\n  0: token::Token::burn\n  1: burn`.
+fn with_backtrace(mut message: String, backtrace: &[String]) -> String {
+    if !backtrace.is_empty() {
+        message.push_str("\nwasm backtrace:");
+        for (i, frame) in backtrace.iter().enumerate() {
+            message.push_str(&format!("\n  {i}: {frame}"));
+        }
+    }
+    message
 }
 
 /// Cuts `s` to at most `max` bytes on a character boundary.

@@ -18,7 +18,7 @@
 use std::sync::Arc;
 
 use crate::trace::{CallFrame, StepDetail, Tracer};
-use cairn_primitives::{Address, Amount, Event, Hash, limits::MAX_EVENTS_PER_TX};
+use cairn_primitives::{Address, Amount, Event, Gas, GasProfile, Hash, limits::MAX_EVENTS_PER_TX};
 use cairn_state::{Account, Overlay, StateError, StateReader};
 use cairn_vm::{
     CallContext, ContractModule, DeployRequest, Execution, Host, HostError, Outcome, Vm, VmError,
@@ -34,6 +34,12 @@ pub struct StateHost<'o, R> {
     fault: Option<String>,
     fatal: Option<StateError>,
     tracer: Option<Tracer>,
+    /// Host-call gas by category so far (`intrinsic` and `wasm` are filled in by the
+    /// executor at the end).
+    profile: GasProfile,
+    /// The gas of the contract run that just returned: its caller's next `call`/`deploy`
+    /// charge of this size passes that gas on, and it is already in the categories.
+    callee_gas: Option<Gas>,
 }
 
 impl<'o, R: StateReader> StateHost<'o, R> {
@@ -45,6 +51,8 @@ impl<'o, R: StateReader> StateHost<'o, R> {
             fault: None,
             fatal: None,
             tracer: None,
+            profile: GasProfile::default(),
+            callee_gas: None,
         }
     }
 
@@ -54,6 +62,12 @@ impl<'o, R: StateReader> StateHost<'o, R> {
             tracer: Some(Tracer::default()),
             ..Self::new(overlay)
         }
+    }
+
+    /// The gas host calls were charged so far, by category (`intrinsic` and `wasm` zero).
+    #[must_use]
+    pub fn host_gas(&self) -> GasProfile {
+        self.profile
     }
 
     /// The top-level frames recorded so far (empty when not tracing).
@@ -172,6 +186,7 @@ impl<'o, R: StateReader> StateHost<'o, R> {
     ) -> Result<Execution, HostError> {
         self.enter_frame(&ctx);
         let exec = vm.execute(self, module, ctx).map_err(vm_fatal)?;
+        self.callee_gas = Some(exec.gas_used);
         self.exit_frame(&exec);
         Ok(exec)
     }
@@ -234,6 +249,11 @@ impl<R: StateReader> Host for StateHost<'_, R> {
         charged: cairn_primitives::Gas,
         left: cairn_primitives::Gas,
     ) {
+        let callee = self.callee_gas.take();
+        if !(callee == Some(charged) && matches!(import, "call" | "deploy")) {
+            let slot = self.profile.host_slot(import);
+            *slot = slot.saturating_add(charged);
+        }
         if let Some(t) = &mut self.tracer {
             t.on_gas(import, charged, left);
         }

@@ -33,4 +33,5 @@ pub use executor::*;
 pub use genesis::*;
 pub use host::*;
 pub use pending::*;
-pub use trace::{CallFrame, GasProfile, StepDetail, TraceStep};
+pub use cairn_primitives::GasProfile;
+pub use trace::{CallFrame, StepDetail, TraceStep};

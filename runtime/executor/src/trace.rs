@@ -1,7 +1,8 @@
 //! Execution traces: the tree of contract calls one transaction made, every host call in
-//! each (storage reads and writes with keys and values, events, balance moves) with its gas,
-//! and the transaction's gas by category. Built only when asked for (`tx_trace`,
-//! `tx_simulate`); consensus execution runs without a tracer and pays nothing for it.
+//! each (storage reads and writes with keys and values, events, balance moves) with its gas.
+//! Built only when asked for (`tx_trace`, `tx_simulate`); consensus execution runs without a
+//! tracer and pays nothing for it. (The gas by category is in every receipt: the host keeps
+//! it, see `StateHost::host_gas`.)
 //!
 //! ```text
 //! StateHost::run ── push CallFrame ─► Vm::execute ─► imports: Host::on_gas(import, charged, left)
@@ -103,65 +104,6 @@ pub struct CallFrame {
     pub steps: Vec<TraceStep>,
     /// Its nested calls, in order.
     pub calls: Vec<CallFrame>,
-}
-
-/// A transaction's gas by where it went.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct GasProfile {
-    /// Intrinsic gas (base, bytes, code).
-    pub intrinsic: Gas,
-    /// Wasm instructions and memory growth.
-    pub wasm: Gas,
-    /// Storage reads, writes and removals.
-    pub storage: Gas,
-    /// Events.
-    pub events: Gas,
-    /// The base cost of nested calls and deploys (the callees' own gas is split by these
-    /// same categories).
-    pub calls: Gas,
-    /// Hashing and signature checks.
-    pub crypto: Gas,
-    /// Every other host call (input and output copies, context reads, balances, logs).
-    pub host: Gas,
-}
-
-impl GasProfile {
-    /// The sum of every category.
-    #[must_use]
-    pub fn total(&self) -> Gas {
-        self.intrinsic
-            .saturating_add(self.wasm)
-            .saturating_add(self.storage)
-            .saturating_add(self.events)
-            .saturating_add(self.calls)
-            .saturating_add(self.crypto)
-            .saturating_add(self.host)
-    }
-
-    /// Adds `frame`'s gas (and its callees') to the profile.
-    pub fn add_frame(&mut self, frame: &CallFrame) {
-        let mut host_total: Gas = 0;
-        for step in &frame.steps {
-            host_total = host_total.saturating_add(step.gas);
-            let slot = match (step.import, &step.detail) {
-                (_, StepDetail::Callee) => continue,
-                ("storage_read" | "storage_write" | "storage_remove" | "storage_has", _) => {
-                    &mut self.storage
-                }
-                ("emit_event", _) => &mut self.events,
-                ("call" | "deploy" | "result_size" | "result_read", _) => &mut self.calls,
-                ("keccak256" | "sha256" | "ed25519_verify", _) => &mut self.crypto,
-                _ => &mut self.host,
-            };
-            *slot = slot.saturating_add(step.gas);
-        }
-        self.wasm = self
-            .wasm
-            .saturating_add(frame.gas_used.saturating_sub(host_total));
-        for call in &frame.calls {
-            self.add_frame(call);
-        }
-    }
 }
 
 /// Builds the call tree while a transaction runs (see the module docs).

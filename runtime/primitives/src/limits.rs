@@ -48,7 +48,8 @@ pub const MAX_RECEIPT_SIZE: usize = MAX_EVENTS_PER_TX
     * (MAX_EVENT_DATA_SIZE + MAX_EVENT_TOPICS * 32 + 20 + 8)
     + MAX_RETURN_DATA_SIZE
     + MAX_ERROR_MESSAGE_LEN
-    + 64;
+    + 64
+    + 7 * 8;
 
 /// Most transactions in one block: 65,536, a bound for decoding peers' blocks; the block gas
 /// limit is the binding constraint in practice.

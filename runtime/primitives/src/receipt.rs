@@ -90,6 +90,60 @@ impl Event {
     }
 }
 
+/// A transaction's gas by where it went. The categories add up to the receipt's `gas_used`.
+///
+/// Every node computes it the same way while executing (the VM reports each host call's
+/// charge with the import's name), so it is part of the receipt's hash like every other field.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+pub struct GasProfile {
+    /// Intrinsic gas (base, bytes, code).
+    pub intrinsic: Gas,
+    /// Wasm instructions and memory growth: what is left after every other category.
+    pub wasm: Gas,
+    /// Storage reads, writes and removals.
+    pub storage: Gas,
+    /// Events.
+    pub events: Gas,
+    /// The base cost of nested calls and deploys (the callees' own gas is split by these
+    /// same categories).
+    pub calls: Gas,
+    /// Hashing and signature checks.
+    pub crypto: Gas,
+    /// Every other host call (input and output copies, context reads, balances, logs).
+    pub host: Gas,
+}
+
+impl GasProfile {
+    /// The encoded size: seven `u64`s.
+    pub const ENCODED_SIZE: usize = 7 * 8;
+
+    /// The sum of every category.
+    #[must_use]
+    pub fn total(&self) -> Gas {
+        self.intrinsic
+            .saturating_add(self.wasm)
+            .saturating_add(self.storage)
+            .saturating_add(self.events)
+            .saturating_add(self.calls)
+            .saturating_add(self.crypto)
+            .saturating_add(self.host)
+    }
+
+    /// The category a host import's charge belongs to (never `intrinsic` or `wasm`, which
+    /// are not host calls).
+    pub fn host_slot(&mut self, import: &str) -> &mut Gas {
+        match import {
+            "storage_read" | "storage_write" | "storage_remove" | "storage_has" => &mut self.storage,
+            "emit_event" => &mut self.events,
+            "call" | "deploy" | "result_size" | "result_read" => &mut self.calls,
+            "keccak256" | "sha256" | "ed25519_verify" => &mut self.crypto,
+            _ => &mut self.host,
+        }
+    }
+}
+
 /// The outcome of one transaction.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
@@ -105,8 +159,11 @@ pub struct Receipt {
     pub return_data: Vec<u8>,
     /// Events emitted, in order; empty when the transaction failed.
     pub events: Vec<Event>,
-    /// Why it failed: a revert message or a deterministic description of the failure.
+    /// Why it failed: a revert message or a deterministic description of the failure
+    /// (on a devnet, a trap's message ends with the wasm backtrace).
     pub error: Option<String>,
+    /// Its gas by category; the categories add up to `gas_used`.
+    pub gas_profile: GasProfile,
 }
 
 impl Canonical for Receipt {

@@ -239,6 +239,10 @@ pub struct Execution {
     /// Return data: what `set_return` last set, kept on `Success` and on `Reverted` (where
     /// it is the revert's encoded error data); empty for every other outcome.
     pub return_data: Vec<u8>,
+    /// For a trap, stack exhaustion or gas exhaustion with backtraces on
+    /// (`VmConfig::backtraces`): the wasm functions on the stack, innermost first, at most
+    /// `MAX_BACKTRACE_FRAMES`. Empty otherwise.
+    pub backtrace: Vec<String>,
 }
 
 impl Execution {
@@ -249,6 +253,7 @@ impl Execution {
             outcome,
             gas_used,
             return_data: Vec::new(),
+            backtrace: Vec::new(),
         }
     }
 }

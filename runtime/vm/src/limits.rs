@@ -72,6 +72,11 @@ pub const MAX_TYPES: u32 = 1_024;
 /// [`MAX_WASM_STACK`] of native stack: 32 × 256 KiB = 8 MiB, see [`MIN_NATIVE_STACK`].
 pub const MAX_CALL_DEPTH: u32 = 32;
 
+/// Most frames of a wasm backtrace kept (innermost first) when backtraces are on
+/// (`VmConfig::backtraces`, devnets): enough to see a panic's origin, bounded for a stack
+/// exhaustion that is thousands of frames deep.
+pub const MAX_BACKTRACE_FRAMES: usize = 32;
+
 /// Native stack wasm code may use per instance. Fixed with the engine pinned (wasmtime
 /// 48, Cranelift, x86-64) so that stack exhaustion happens at the same point on every
 /// node; see `docs/vm.md`.

@@ -9,6 +9,7 @@
 //!       ─► classify the exit ─► Execution{outcome, gas_used, return_data} | VmError
 //! ```
 
+use std::num::NonZeroUsize;
 use std::hash::{DefaultHasher, Hash as _, Hasher};
 use std::path::PathBuf;
 use std::ptr::NonNull;
@@ -17,7 +18,7 @@ use std::sync::Arc;
 use cairn_primitives::Hash;
 use wasmtime::{
     Config, Enabled, Engine, InstanceAllocationStrategy, InstancePre, Linker, Module, OptLevel,
-    PoolingAllocationConfig, Store, Trap, WasmFeatures,
+    PoolingAllocationConfig, Store, Trap, WasmBacktrace, WasmFeatures,
 };
 
 use crate::cache::ModuleCache;
@@ -37,6 +38,10 @@ pub struct VmConfig {
     pub cache_dir: Option<PathBuf>,
     /// How many compiled modules the in-memory LRU keeps.
     pub cache_capacity: usize,
+    /// Record a wasm backtrace (function names from the name section, export names, or
+    /// `func[N]`) for traps and gas exhaustion: [`Execution::backtrace`]. A devnet's choice
+    /// (its genesis has a dev authority); it costs a stack walk on every failure.
+    pub backtraces: bool,
 }
 
 impl Default for VmConfig {
@@ -45,6 +50,7 @@ impl Default for VmConfig {
             schedule: GasSchedule::V1,
             cache_dir: None,
             cache_capacity: 256,
+            backtraces: false,
         }
     }
 }
@@ -124,8 +130,11 @@ impl Vm {
     /// [`VmError::Engine`] when the engine cannot be built (e.g. no virtual memory for
     /// the instance pool), [`VmError::Cache`] when the cache directory cannot be created.
     pub fn new(config: VmConfig) -> Result<Self> {
-        let engine =
-            Engine::new(&engine_config(true)).map_err(|e| VmError::Engine(e.to_string()))?;
+        let mut engine_config = engine_config(true);
+        if config.backtraces {
+            engine_config.wasm_backtrace_max_frames(NonZeroUsize::new(MAX_BACKTRACE_FRAMES));
+        }
+        let engine = Engine::new(&engine_config).map_err(|e| VmError::Engine(e.to_string()))?;
         let mut linker = Linker::new(&engine);
         crate::imports::define(&mut linker).map_err(|e| VmError::Engine(e.to_string()))?;
         let mut h = DefaultHasher::new();
@@ -352,6 +361,7 @@ impl Vm {
         let fuel_left = store.get_fuel().unwrap_or(0);
         let data = store.into_data();
         let used = data.meter.used(fuel_left);
+        let mut backtrace = Vec::new();
         let outcome = match result {
             Ok(()) if data.meter.pending > fuel_left => Outcome::OutOfGas,
             Ok(()) => {
@@ -359,9 +369,22 @@ impl Vm {
                     outcome: Outcome::Success,
                     gas_used: used,
                     return_data: data.return_data,
+                    backtrace: Vec::new(),
                 });
             }
-            Err(e) => classify(&e, data.fatal)?,
+            Err(e) => {
+                let outcome = classify(&e, data.fatal)?;
+                if matches!(
+                    outcome,
+                    Outcome::Trapped(_) | Outcome::StackExhausted | Outcome::OutOfGas
+                ) {
+                    backtrace = e
+                        .downcast_ref::<WasmBacktrace>()
+                        .map(|bt| frame_names(bt, export))
+                        .unwrap_or_default();
+                }
+                outcome
+            }
         };
         let gas_used = failure_gas(&outcome, limit, used);
         // A revert keeps what the contract set as return data: its encoded error.
@@ -374,8 +397,27 @@ impl Vm {
             outcome,
             gas_used,
             return_data,
+            backtrace,
         })
     }
+}
+
+/// The frames of a wasm backtrace, innermost first: each function's name from the name
+/// section (demangled), else `func[N]`; the outermost frame of a whole stack is the called
+/// `export`, so a contract stripped of its names still shows which method failed.
+fn frame_names(bt: &WasmBacktrace, export: &str) -> Vec<String> {
+    let frames = bt.frames();
+    let whole = frames.len() < MAX_BACKTRACE_FRAMES;
+    frames
+        .iter()
+        .take(MAX_BACKTRACE_FRAMES)
+        .enumerate()
+        .map(|(i, f)| match f.func_name() {
+            Some(name) => format!("{:#}", rustc_demangle::demangle(name)),
+            None if whole && i + 1 == frames.len() => export.to_owned(),
+            None => format!("func[{}]", f.func_index()),
+        })
+        .collect()
 }
 
 /// Maps a wasmtime error to an outcome; node-side failures become `Err`.

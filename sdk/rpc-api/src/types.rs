@@ -227,8 +227,12 @@ pub struct ReceiptInfo {
     pub return_data: Vec<u8>,
     /// Events emitted (empty on failure).
     pub events: Vec<EventLog>,
-    /// Revert message or failure description.
+    /// Revert message or failure description (on a devnet, a trap's ends with the wasm
+    /// backtrace, innermost function first).
     pub error: Option<String>,
+    /// Gas by category; the categories add up to `gas_used`.
+    #[serde(default)]
+    pub gas_profile: GasProfileInfo,
     /// Where it is.
     #[serde(flatten)]
     pub location: TxLocation,
@@ -477,8 +481,8 @@ pub struct SimulationInfo {
     pub gas_profile: GasProfileInfo,
 }
 
-/// A transaction's gas by where it went (`tx_simulate`, `tx_trace`); the categories add
-/// up to `gas_used`.
+/// A transaction's gas by where it went (receipts, `tx_simulate`, `tx_trace`); the
+/// categories add up to `gas_used`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GasProfileInfo {
     /// Intrinsic gas (base, per byte, per code byte).

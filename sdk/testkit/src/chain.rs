@@ -34,7 +34,12 @@ fn shared_executor() -> Executor {
     static EXECUTOR: OnceLock<Executor> = OnceLock::new();
     EXECUTOR
         .get_or_init(|| {
-            let vm = Vm::new(VmConfig::default()).expect("the VM starts");
+            // Tests want to know where a contract trapped: receipts carry the backtrace.
+            let vm = Vm::new(VmConfig {
+                backtraces: true,
+                ..VmConfig::default()
+            })
+            .expect("the VM starts");
             Executor::new(Arc::new(vm), ExecutorConfig::default())
         })
         .clone()

@@ -271,6 +271,8 @@ fn token_and_amm_swap_on_a_devnet() {
             p.intrinsic > 0 && p.wasm > 0 && p.storage > 0 && p.events > 0,
             "{p:?}"
         );
+        assert_eq!(swap.gas_profile, p, "the receipt carries the same profile");
+        assert_eq!(sim.gas_profile, p, "and the simulation predicted it");
         let pool_frame = &trace.calls[0];
         let callees = pool_frame.steps.iter().filter(|s| s.op == "callee").count();
         assert_eq!(callees, 2, "each nested call's gas is marked");

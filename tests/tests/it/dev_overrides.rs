@@ -1,7 +1,8 @@
 //! The devnet's state overrides on a real `cairn devnet`, over JSON-RPC: balances, nonces,
 //! storage and code set directly, impersonation, snapshots reverted to twice, block time,
 //! and the refusals (a dev op from anyone but the dev authority, an unknown snapshot,
-//! invalid code, oversized storage).
+//! invalid code, oversized storage). Also what a devnet's receipts add: the wasm backtrace of
+//! a trap and every receipt's gas by category.
 
 use std::time::Duration;
 
@@ -372,5 +373,78 @@ fn overrides_impersonation_snapshots_and_time_on_a_devnet() {
                 .expect_err("endless"),
         );
         assert_eq!(code, ErrorCode::OutOfGas.code(), "{message}");
+    });
+}
+
+/// Traps two calls deep: `divide` divides by zero, called by `helper`, called by `go` (an
+/// export with no name of its own in the name section).
+fn trapping_contract() -> Vec<u8> {
+    wat::parse_str(
+        r#"(module
+ (import "cairn" "storage_write" (func $storage_write (param i32 i32 i32 i32)))
+ (memory (export "memory") 1 1)
+ (func $divide (param i32) (result i32) (i32.div_u (i32.const 1) (local.get 0)))
+ (func $helper (drop (call $divide (i32.const 0))))
+ (func (export "go") (call $storage_write (i32.const 0) (i32.const 1) (i32.const 0) (i32.const 1))
+                     (call $helper))
+ (func (export "put") (call $storage_write (i32.const 0) (i32.const 1) (i32.const 0) (i32.const 1))))"#,
+    )
+    .expect("valid wat")
+}
+
+#[test]
+fn a_trap_receipt_names_the_functions_and_every_receipt_has_its_gas_by_category() {
+    let _serial = crate::node_restart::serial();
+    let dir = tempfile::tempdir().expect("dir");
+    let (node, _url) = devnet(&dir.path().join("d"));
+    let rt = runtime();
+    rt.block_on(async {
+        let rpc = &node.rpc;
+        let alice = dev_key(0).address();
+        let deploy = TxKind::Deploy(Deploy {
+            code: trapping_contract(),
+            init: None,
+            salt: None,
+            value: Amount::zero(),
+            admin: None,
+        });
+        let hash = rpc.dev_send(send(alice, deploy)).await.expect("deploy");
+        let deployed = receipt(rpc, hash).await;
+        assert_eq!(deployed.status, ReceiptStatus::Success, "{deployed:?}");
+        let contract = deployed.contract_address.expect("deployed");
+        let call = |method: &str| {
+            TxKind::Call(Call {
+                to: contract,
+                method: method.into(),
+                args: Vec::new(),
+                value: Amount::zero(),
+            })
+        };
+
+        let hash = rpc.dev_send(send(alice, call("go"))).await.expect("go");
+        let trapped = receipt(rpc, hash).await;
+        assert_eq!(trapped.status, ReceiptStatus::Trapped, "{trapped:?}");
+        assert_eq!(
+            trapped.error.as_deref(),
+            Some(
+                "trap: integer division by zero\nwasm backtrace:\n  0: divide\n  1: helper\n  2: go"
+            )
+        );
+
+        let hash = rpc.dev_send(send(alice, call("put"))).await.expect("put");
+        let put = receipt(rpc, hash).await;
+        assert_eq!(put.status, ReceiptStatus::Success, "{put:?}");
+        for r in [&deployed, &trapped, &put] {
+            let p = r.gas_profile;
+            assert_eq!(
+                p.intrinsic + p.wasm + p.storage + p.events + p.calls + p.crypto + p.host,
+                r.gas_used,
+                "{p:?}"
+            );
+            assert!(p.intrinsic > 0, "{p:?}");
+        }
+        assert!(put.gas_profile.storage > 0 && put.gas_profile.wasm > 0);
+        // The trap reverted the write, but its gas was spent and is accounted.
+        assert!(trapped.gas_profile.storage > 0);
     });
 }

@@ -2,7 +2,7 @@
 
 use cairn_executor::test_utils::{Signer, mem_state};
 use cairn_executor::{ExecutorError, TxRejection};
-use cairn_primitives::{Address, Amount, Hash, ReceiptStatus};
+use cairn_primitives::{Address, Amount, GasProfile, Hash, ReceiptStatus};
 use cairn_state::StateReader;
 
 use crate::common::{CHAIN, FUNDS, PROPOSER, balance, env, execute_commit, executor, nonce};
@@ -31,6 +31,14 @@ fn transfer_moves_value_bumps_nonce_and_pays_the_proposer() {
     assert_eq!(r.status, ReceiptStatus::Success);
     let intrinsic = executor().intrinsic_gas(&s[0].transfer(to, 1234, 25_800));
     assert_eq!(r.gas_used, intrinsic);
+    assert_eq!(
+        r.gas_profile,
+        GasProfile {
+            intrinsic,
+            ..GasProfile::default()
+        },
+        "a transfer is all intrinsic gas"
+    );
     assert_eq!(out.gas_used, r.gas_used);
     assert_eq!(balance(&state, &to), Amount::from(1234));
     assert_eq!(
@@ -76,6 +84,19 @@ fn deploy_runs_init_and_the_contract_is_callable() {
     assert_eq!(out.receipts[2].events.len(), 1);
     assert_eq!(out.receipts[2].events[0].contract, addr);
     assert_eq!(out.receipts[2].events[0].data, b"bad");
+    // Every receipt's gas by category adds up; each category is where its host calls went.
+    for r in &out.receipts {
+        assert_eq!(r.gas_profile.total(), r.gas_used, "{:?}", r.gas_profile);
+        assert!(r.gas_profile.intrinsic > 0 && r.gas_profile.wasm > 0);
+        assert_eq!(r.gas_profile.calls, 0);
+    }
+    let (set, get, emit) = (
+        out.receipts[0].gas_profile,
+        out.receipts[1].gas_profile,
+        out.receipts[2].gas_profile,
+    );
+    assert!(set.storage > 0 && get.storage > 0, "{set:?} {get:?}");
+    assert!(emit.events > 0 && set.events == 0, "{emit:?} {set:?}");
 
     // the same code again at the same create2 address is refused; a salted deploy works
     let salt = Hash([3; 32]);
@@ -135,6 +156,11 @@ fn nested_call_with_inner_revert_keeps_the_callers_writes() {
         "{:?}",
         out.receipts[0]
     );
+    // Nested calls: their base cost under `calls`, the callees' own gas in its categories
+    // (not counted twice), all adding up.
+    let p = out.receipts[0].gas_profile;
+    assert!(p.calls > 0 && p.storage > 0, "{p:?}");
+    assert_eq!(p.total(), out.receipts[0].gas_used, "{p:?}");
     // caller's writes kept; the reverted call's status recorded (1 = reverted)
     assert_eq!(storage(&state, &caller, b"o"), Some(b"fail".to_vec()));
     assert_eq!(storage(&state, &caller, b"s"), Some(vec![1]));
@@ -190,6 +216,7 @@ fn out_of_gas_charges_the_whole_limit_reverts_state_and_bumps_the_nonce() {
     assert_eq!(r.status, ReceiptStatus::OutOfGas);
     assert_eq!(r.error.as_deref(), Some("out of gas"));
     assert_eq!(r.gas_used, gas_limit, "fee = gas_limit × price");
+    assert_eq!(r.gas_profile.total(), gas_limit, "{:?}", r.gas_profile);
     assert_eq!(
         balance(&state, &s[0].address()),
         before - Amount::from(gas_limit)

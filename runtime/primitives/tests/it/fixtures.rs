@@ -1,7 +1,7 @@
 //! Fixed sample values of every primitive type, shared by the golden and malformed tests.
 
 use cairn_primitives::{
-    Address, Block, BlockHeader, Call, Deploy, Event, Hash, MethodCall, Receipt, ReceiptStatus,
+    Address, Block, BlockHeader, Call, Deploy, Event, GasProfile, Hash, MethodCall, Receipt, ReceiptStatus,
     SecretKey, SignedTransaction, Transaction, Transfer, TxKind, U256,
 };
 
@@ -99,5 +99,12 @@ pub(crate) fn receipt() -> Receipt {
         return_data: vec![],
         events: vec![event()],
         error: Some("insufficient balance".into()),
+        gas_profile: GasProfile {
+            intrinsic: 21_000,
+            wasm: 6_000,
+            storage: 3_000,
+            events: 123,
+            ..GasProfile::default()
+        },
     }
 }

@@ -234,3 +234,66 @@ fn nan_results_are_canonical() {
         assert_eq!(bits, 0x7fc0_0000, "f32 #{i}: {bits:#x}");
     }
 }
+
+/// A VM with wasm backtraces on (what a devnet runs).
+fn backtrace_vm() -> &'static cairn_vm::Vm {
+    static VM: std::sync::OnceLock<cairn_vm::Vm> = std::sync::OnceLock::new();
+    VM.get_or_init(|| {
+        cairn_vm::Vm::new(cairn_vm::VmConfig {
+            backtraces: true,
+            ..cairn_vm::VmConfig::default()
+        })
+        .expect("vm")
+    })
+}
+
+const NESTED_TRAP: &str = r#"
+    (func $divide (param i32) (result i32) (i32.div_u (i32.const 1) (local.get 0)))
+    (func $helper (drop (call $divide (i32.const 0))))
+    (func (export "go") (call $helper))
+    (func $rec (call $rec))
+    (func (export "deep") (call $rec))
+    (func $spin (loop (br 0)))
+    (func (export "spin") (call $spin))
+    (func (export "fail") (call $revert (i32.const 0) (i32.const 4)))"#;
+
+#[test]
+fn backtraces_name_the_functions_on_the_stack_innermost_first() {
+    let code = wat(NESTED_TRAP);
+    let vm = backtrace_vm();
+    let mut host = MemHost::new();
+    let addr = host.install(vm, &code).expect("install");
+    let run = |host: &mut MemHost, method: &str| {
+        let ctx = cairn_vm::CallContext::new(addr, crate::common::SENDER, method, vec![], GAS);
+        host.run(vm, ctx).expect("no host failure")
+    };
+
+    let exec = run(&mut host, "go");
+    assert_eq!(exec.outcome, Outcome::Trapped(TrapKind::DivisionByZero));
+    // Names from the name section; the export's own name where it has none.
+    assert_eq!(exec.backtrace, ["divide", "helper", "go"]);
+
+    let exec = run(&mut host, "spin");
+    assert_eq!(exec.outcome, Outcome::OutOfGas);
+    assert_eq!(exec.backtrace, ["spin", "spin"]);
+
+    let exec = run(&mut host, "deep");
+    assert_eq!(exec.outcome, Outcome::StackExhausted);
+    assert_eq!(exec.backtrace.len(), cairn_vm::limits::MAX_BACKTRACE_FRAMES);
+    assert!(exec.backtrace.iter().all(|f| f == "rec"), "{:?}", exec.backtrace);
+}
+
+#[test]
+fn reverts_and_nodes_without_backtraces_record_none() {
+    let (exec, _) = run(NESTED_TRAP, "go", b"", GAS);
+    assert_eq!(exec.outcome, Outcome::Trapped(TrapKind::DivisionByZero));
+    assert!(exec.backtrace.is_empty());
+
+    let vm = backtrace_vm();
+    let mut host = MemHost::new();
+    let addr = host.install(vm, &wat(NESTED_TRAP)).expect("install");
+    let ctx = cairn_vm::CallContext::new(addr, crate::common::SENDER, "fail", vec![], GAS);
+    let exec = host.run(vm, ctx).expect("no host failure");
+    assert!(matches!(exec.outcome, Outcome::Reverted(_)), "{:?}", exec.outcome);
+    assert!(exec.backtrace.is_empty());
+}
