@@ -6,6 +6,7 @@
 
 mod bench_cmd;
 mod client_cmd;
+mod devnet_net;
 mod node_cmd;
 
 use std::path::PathBuf;
@@ -22,7 +23,8 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Run a local one-validator chain with prefunded dev accounts (creates it on first run).
+    /// Run a local chain with prefunded dev accounts (creates it on first run): one validator,
+    /// or a network of N on loopback with `--validators N`.
     Devnet {
         /// Where the chain lives (default: ~/.local/share/cairn/devnet); restarting with the
         /// same dir continues the chain.
@@ -34,6 +36,10 @@ enum Command {
         /// RPC port on 127.0.0.1 (overridden by --rpc-addr).
         #[arg(long)]
         port: Option<u16>,
+        /// Run N validators (child processes, data dirs DATA_DIR/node0 … node{N-1}, RPC on
+        /// consecutive ports from --port) instead of one.
+        #[arg(long, default_value_t = 1)]
+        validators: usize,
         #[command(flatten)]
         genesis: node_cmd::GenesisArgs,
         #[command(flatten)]
@@ -328,6 +334,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             data_dir,
             ephemeral,
             port,
+            validators,
             genesis,
             mut run,
         }) => {
@@ -335,12 +342,23 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             if let Some(port) = port {
                 run.rpc_addr.set_port(port);
             }
-            if ephemeral {
-                let dir = tempfile::Builder::new().prefix("cairn-devnet-").tempdir()?;
-                node_cmd::devnet(dir.path(), &genesis, &run)?;
+            let temp = if ephemeral {
+                Some(tempfile::Builder::new().prefix("cairn-devnet-").tempdir()?)
             } else {
-                let dir = data_dir.unwrap_or_else(node_cmd::default_devnet_dir);
-                node_cmd::devnet(&dir, &genesis, &run)?;
+                None
+            };
+            let dir = match (&temp, data_dir) {
+                (Some(t), _) => t.path().to_path_buf(),
+                (None, Some(d)) => d,
+                (None, None) if validators > 1 => {
+                    node_cmd::default_devnet_dir().with_file_name(format!("devnet-{validators}"))
+                }
+                (None, None) => node_cmd::default_devnet_dir(),
+            };
+            match validators {
+                0 => anyhow::bail!("--validators must be at least 1"),
+                1 => node_cmd::devnet(&dir, &genesis, &run)?,
+                n => devnet_net::run(&dir, &genesis, &run, n)?,
             }
         }
         Some(Command::Address { secret }) => {

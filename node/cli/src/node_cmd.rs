@@ -272,6 +272,13 @@ pub(crate) fn node(
         )
     })?;
     let key = read_key(&data_dir.join(VALIDATOR_KEY_FILE))?;
+    // A validator of a devnet network (`cairn devnet --validators N`) serves the dev
+    // accounts' `dev_send` like a one-validator devnet does.
+    let dev_keys = if dev_keys.is_empty() && genesis.dev_authority.is_some() {
+        dev_keys_of(&genesis)
+    } else {
+        dev_keys
+    };
     let me = key.public_key();
     let own = genesis
         .validators
@@ -407,6 +414,31 @@ pub(crate) fn default_devnet_dir() -> PathBuf {
         .join("cairn/devnet")
 }
 
+/// The dev accounts' keys of a genesis: those of the fixed public seed it funds.
+pub(crate) fn dev_keys_of(genesis: &Genesis) -> Vec<SecretKey> {
+    let count = u32::try_from(genesis.accounts.len()).unwrap_or(u32::MAX);
+    (0..count.min(MAX_DEV_ACCOUNTS))
+        .map(dev_account_key)
+        .filter(|k| genesis.accounts.iter().any(|a| a.address == k.address()))
+        .collect()
+}
+
+/// Prints the dev accounts of a genesis with their balances and secret keys (like Anvil).
+pub(crate) fn print_dev_accounts(genesis: &Genesis) {
+    println!("Accounts (dev keys from a public seed: never use them on a real network)");
+    for (i, k) in dev_keys_of(genesis).iter().enumerate() {
+        let balance = genesis
+            .accounts
+            .iter()
+            .find(|a| a.address == k.address())
+            .map(|a| a.balance)
+            .unwrap_or_default();
+        println!("  ({i}) {}  balance {balance}", k.address());
+        println!("      secret key {}", to_hex(&k.to_bytes()));
+    }
+    println!();
+}
+
 /// `cairn devnet`: initialise `data_dir` if needed, print the accounts, run the node.
 pub(crate) fn devnet(data_dir: &Path, args: &GenesisArgs, run: &RunArgs) -> anyhow::Result<()> {
     let genesis = if data_dir.join(GENESIS_FILE).exists() {
@@ -418,13 +450,8 @@ pub(crate) fn devnet(data_dir: &Path, args: &GenesisArgs, run: &RunArgs) -> anyh
         };
         init(data_dir, &args, None)?
     };
-    let count = u32::try_from(genesis.accounts.len()).unwrap_or(u32::MAX);
-    let keys: Vec<SecretKey> = (0..count.min(MAX_DEV_ACCOUNTS))
-        .map(dev_account_key)
-        .filter(|k| genesis.accounts.iter().any(|a| a.address == k.address()))
-        .collect();
     let chain_id = genesis.chain_id;
-    let dev_keys = keys.clone();
+    let dev_keys = dev_keys_of(&genesis);
     let banner = move |rpc: SocketAddr| {
         println!();
         println!("Cairn devnet");
@@ -432,18 +459,7 @@ pub(crate) fn devnet(data_dir: &Path, args: &GenesisArgs, run: &RunArgs) -> anyh
         println!("  chain id   {chain_id}");
         println!("  data dir   {}", data_dir.display());
         println!();
-        println!("Accounts (dev keys from a public seed: never use them on a real network)");
-        for (i, k) in keys.iter().enumerate() {
-            let balance = genesis
-                .accounts
-                .iter()
-                .find(|a| a.address == k.address())
-                .map(|a| a.balance)
-                .unwrap_or_default();
-            println!("  ({i}) {}  balance {balance}", k.address());
-            println!("      secret key {}", to_hex(&k.to_bytes()));
-        }
-        println!();
+        print_dev_accounts(&genesis);
     };
     node(data_dir, run, Some(&banner), dev_keys)
 }

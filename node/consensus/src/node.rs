@@ -37,6 +37,12 @@ const CHANNEL_RATE_PER_SECOND: u32 = 10_000;
 const STATUS_POLL: Duration = Duration::from_millis(100);
 /// How long a graceful stop waits for tasks to finish.
 const STOP_TIMEOUT: Duration = Duration::from_secs(5);
+/// Least time between two connection attempts to one peer: a validator that comes back is
+/// reconnected within about this long.
+pub const PEER_RECONNECT_COOLDOWN: Duration = Duration::from_secs(1);
+/// Incoming handshakes accepted per second from one IP address (a local network's
+/// validators all share 127.0.0.1).
+pub const HANDSHAKES_PER_IP_PER_SECOND: u32 = 16;
 
 /// What the consensus thread hands back once the engine runs.
 type Started = (Arc<Status>, futures::channel::mpsc::Sender<Vec<u8>>);
@@ -223,6 +229,14 @@ async fn serve<A: Application>(
         );
         p2p.allow_private_ips = true;
         p2p.dial_frequency = Duration::from_millis(500);
+        // The recommended 60 s between connection attempts to one peer (and one handshake
+        // per IP every 5 s) kept a restarted validator, or one started a second after its
+        // peers, out of consensus for up to a minute. The validator set is fixed and small
+        // and the handshake authenticates it, so reconnect within seconds instead.
+        p2p.peer_connection_cooldown = PEER_RECONNECT_COOLDOWN;
+        p2p.allowed_handshake_rate_per_ip = Quota::per_second(
+            std::num::NonZeroU32::new(HANDSHAKES_PER_IP_PER_SECOND).expect("nonzero"),
+        );
         let (mut network, mut oracle) = lookup::Network::new(context.child("p2p"), p2p);
         let peers = config
             .validators

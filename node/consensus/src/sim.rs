@@ -11,6 +11,10 @@
 //! parent links, state = replay of all committed blocks, no transaction twice)
 //! ```
 //!
+//! Network faults: lossy, slow links (latency, jitter, a delivery rate); a 2|2 partition
+//! that heals; a byzantine validator run as "twins" (two engines with one key, each talking to
+//! a different part of the network), so it proposes two different blocks in the same view.
+//!
 //! `CAIRN_SIM_SEED=<u64>` replays one seed; `CAIRN_SIM_LONG=1` runs the long variants.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
@@ -22,8 +26,12 @@ use cairn_primitives::{
     Transaction, Transfer, TxKind, keccak256, merkle_root,
 };
 use commonware_cryptography::ed25519::PublicKey;
-use commonware_p2p::simulated::{self, Link, Network as SimNetwork, Oracle};
-use commonware_runtime::{Clock, Quota, Spawner, Supervisor, deterministic};
+use commonware_p2p::Recipients;
+use commonware_p2p::simulated::{
+    self, Link, Network as SimNetwork, Oracle, SplitForwarder, SplitOrigin, SplitRouter,
+    SplitTarget,
+};
+use commonware_runtime::{Clock, IoBuf, Quota, Spawner, Supervisor, deterministic};
 use commonware_utils::sync::Mutex;
 
 use crate::application::{Application, Fatal, ProposeContext, VerifyContext};
@@ -146,6 +154,8 @@ struct Disk {
     bad_proposal_at: Option<u64>,
     /// Bad proposals made.
     bad_proposals: u64,
+    /// Every block this validator proposed: (view, block hash).
+    proposed: Vec<(u64, Hash)>,
 }
 
 impl Disk {
@@ -165,6 +175,9 @@ struct StandIn {
     runtime: deterministic::Context,
     disk: Arc<Mutex<Disk>>,
     mempool: Arc<Mutex<VecDeque<SignedTransaction>>>,
+    /// A twin of a byzantine validator: every block it proposes starts with a transfer signed
+    /// by this key with the view as nonce, so the two twins' blocks always differ.
+    twin: Option<SecretKey>,
 }
 
 impl StandIn {
@@ -203,11 +216,26 @@ impl Application for StandIn {
 
     async fn propose(&self, ctx: ProposeContext<Block>) -> Option<Block> {
         let state = self.pending_state(&ctx.pending)?;
-        let txs: Vec<SignedTransaction> = {
+        let mut txs: Vec<SignedTransaction> = {
             let mut pool = self.mempool.lock();
-            let n = pool.len().min(MAX_TXS_PER_BLOCK);
+            let n = pool
+                .len()
+                .min(MAX_TXS_PER_BLOCK - usize::from(self.twin.is_some()));
             pool.drain(..n).collect()
         };
+        if let Some(key) = &self.twin {
+            let marker = key.sign_tx(Transaction {
+                chain_id: 1,
+                nonce: ctx.view,
+                gas_limit: 21_000,
+                gas_price: Amount::from(1u64),
+                kind: TxKind::Transfer(Transfer {
+                    to: key.address(),
+                    amount: Amount::from(1u64),
+                }),
+            });
+            txs.insert(0, marker);
+        }
         let mut height = ctx.height;
         {
             let mut disk = self.disk.lock();
@@ -218,14 +246,16 @@ impl Application for StandIn {
                 height += 1;
             }
         }
-        Some(build(
+        let block = build(
             &ctx.parent,
             &state,
             height,
             ctx.timestamp_ms,
             Address::from_public_key(&ctx.proposer_key),
             txs,
-        ))
+        );
+        self.disk.lock().proposed.push((ctx.view, block.hash()));
+        Some(block)
     }
 
     async fn verify(&self, ctx: VerifyContext<Block>) -> bool {
@@ -336,6 +366,51 @@ struct Scenario {
     /// In the first life, hang after committing this height, then crash (see
     /// [`Disk::hang_after_commit`]).
     hang_at: Option<u64>,
+    /// Every link between two validators.
+    link: LinkSpec,
+    /// In the first life: cut the links between {0, 1} and {2, 3} at this simulated time for
+    /// this long (ms), then restore them.
+    partition: Option<(u64, u64)>,
+    /// Validator 0 is byzantine: two engines with its key, twin A talking only to validator 1
+    /// and twin B only to 2 and 3; whenever it leads, it proposes a different block to each.
+    twins: bool,
+}
+
+/// A link's behaviour: delay drawn from Normal(latency, jitter), each message delivered with
+/// probability `delivery_pct`% (in order on the link).
+#[derive(Clone, Copy, Debug)]
+struct LinkSpec {
+    latency_ms: u64,
+    jitter_ms: u64,
+    delivery_pct: u64,
+}
+
+impl LinkSpec {
+    /// A healthy LAN.
+    const FAST: Self = Self {
+        latency_ms: 20,
+        jitter_ms: 10,
+        delivery_pct: 100,
+    };
+
+    fn link(self) -> Link {
+        Link {
+            latency: Duration::from_millis(self.latency_ms),
+            jitter: Duration::from_millis(self.jitter_ms),
+            success_rate: commonware_utils::Probability::new(self.delivery_pct, 100)
+                .expect("a percentage"),
+        }
+    }
+}
+
+/// What a partition did: the online validators' heights just after the cut settled and just
+/// before it healed (equal: no side has a quorum), and how long after healing every online
+/// validator finalized a new block.
+#[derive(Clone, Debug, Default)]
+struct PartitionReport {
+    settled: Vec<u64>,
+    before_heal: Vec<u64>,
+    resumed_after_ms: Option<u64>,
 }
 
 struct Outcome {
@@ -346,6 +421,10 @@ struct Outcome {
     /// Transactions submitted.
     submitted: u64,
     restarts: u32,
+    /// Twin B's chain (twin A's is `disks[0]`), when validator 0 is byzantine.
+    twin_b: Option<Arc<Mutex<Disk>>>,
+    /// What the partition did, when there was one.
+    partition: Option<PartitionReport>,
 }
 
 fn seeds(default: &[u64]) -> Vec<u64> {
@@ -372,6 +451,8 @@ fn run(seed: u64, scenario: Scenario) -> Outcome {
             Arc::new(Mutex::new(disk))
         })
         .collect();
+    let twin_b = scenario.twins.then(|| Arc::new(Mutex::new(Disk::new())));
+    let partition = Arc::new(Mutex::new(None));
     let submitted = Arc::new(Mutex::new(0u64));
     let redelivered = Arc::new(Mutex::new(0u64));
     let mut rng = SplitMix(seed ^ 0x5eed);
@@ -389,6 +470,8 @@ fn run(seed: u64, scenario: Scenario) -> Outcome {
             Some(cp) => deterministic::Runner::from(cp),
         };
         let disks_run = disks.clone();
+        let twin_b_run = twin_b.clone();
+        let partition_run = Arc::clone(&partition);
         let submitted_run = Arc::clone(&submitted);
         let redelivered_run = Arc::clone(&redelivered);
         let load_seed = rng.next();
@@ -396,6 +479,8 @@ fn run(seed: u64, scenario: Scenario) -> Outcome {
             let life = Life {
                 scenario,
                 disks: disks_run,
+                twin_b: twin_b_run,
+                partition: partition_run,
                 submitted: submitted_run,
                 redelivered: redelivered_run,
                 load_seed,
@@ -412,11 +497,14 @@ fn run(seed: u64, scenario: Scenario) -> Outcome {
     }
     let submitted = *submitted.lock();
     let redelivered = *redelivered.lock();
+    let partition = partition.lock().clone();
     Outcome {
         disks,
         redelivered,
         submitted,
         restarts: restart,
+        twin_b,
+        partition,
     }
 }
 
@@ -424,6 +512,8 @@ fn run(seed: u64, scenario: Scenario) -> Outcome {
 struct Life {
     scenario: Scenario,
     disks: Vec<Arc<Mutex<Disk>>>,
+    twin_b: Option<Arc<Mutex<Disk>>>,
+    partition: Arc<Mutex<Option<PartitionReport>>>,
     submitted: Arc<Mutex<u64>>,
     redelivered: Arc<Mutex<u64>>,
     load_seed: u64,
@@ -436,6 +526,8 @@ async fn run_once(context: deterministic::Context, life: Life) -> bool {
     let Life {
         scenario,
         disks,
+        twin_b,
+        partition,
         submitted,
         redelivered,
         load_seed,
@@ -462,15 +554,7 @@ async fn run_once(context: deterministic::Context, life: Life) -> bool {
         for b in &peers {
             if a != b {
                 oracle
-                    .add_link(
-                        a.clone(),
-                        b.clone(),
-                        Link {
-                            latency: Duration::from_millis(20),
-                            jitter: Duration::from_millis(10),
-                            success_rate: commonware_utils::probability!(1.0),
-                        },
-                    )
+                    .add_link(a.clone(), b.clone(), scenario.link.link())
                     .await
                     .unwrap();
             }
@@ -487,6 +571,25 @@ async fn run_once(context: deterministic::Context, life: Life) -> bool {
     let mut mempools = Vec::new();
     let mut engines = Vec::new();
     for index in 0..started as usize {
+        if scenario.twins && index == 0 {
+            let twins = start_twins(
+                &context,
+                &oracle,
+                &peers,
+                &keys,
+                &publics,
+                scenario,
+                [
+                    Arc::clone(&disks[0]),
+                    twin_b.clone().expect("twin B's disk"),
+                ],
+            )
+            .await;
+            // The byzantine validator's mempools get no load: only honest ones count.
+            engines.extend(twins);
+            mempools.push(Arc::new(Mutex::new(VecDeque::new())));
+            continue;
+        }
         let control = oracle.control(peers[index].clone());
         let channel = async |id| control.register(id, quota).await.unwrap();
         let net = Network {
@@ -504,6 +607,7 @@ async fn run_once(context: deterministic::Context, life: Life) -> bool {
             runtime: context.child("app"),
             disk: Arc::clone(&disks[index]),
             mempool: Arc::clone(&mempool),
+            twin: None,
         });
         let cfg = EngineConfig {
             signing_key: keys[index],
@@ -522,7 +626,8 @@ async fn run_once(context: deterministic::Context, life: Life) -> bool {
 
     // Random transaction load: bursts of transfers at random intervals, to random validators.
     let feeder_pools = if scenario.load {
-        mempools.clone()
+        // Twins' pool (index 0) is skipped: transactions sent to a byzantine node may be lost.
+        mempools[usize::from(scenario.twins)..].to_vec()
     } else {
         Vec::new()
     };
@@ -572,6 +677,56 @@ async fn run_once(context: deterministic::Context, life: Life) -> bool {
             .unwrap();
     }
 
+    if let (Some((at, length)), 0) = (scenario.partition, life) {
+        let (oracle, peers, disks) = (oracle.clone(), peers.clone(), disks.clone());
+        context.child("partition").spawn(move |ctx| async move {
+            let heights = |disks: &[Arc<Mutex<Disk>>]| -> Vec<u64> {
+                disks.iter().map(|d| d.lock().height).collect()
+            };
+            let crossing = || {
+                (0..peers.len())
+                    .flat_map(|i| (0..peers.len()).map(move |j| (i, j)))
+                    .filter(|&(i, j)| (i < 2) != (j < 2))
+            };
+            ctx.sleep(Duration::from_millis(at)).await;
+            for (i, j) in crossing() {
+                oracle
+                    .remove_link(peers[i].clone(), peers[j].clone())
+                    .await
+                    .unwrap();
+            }
+            // Messages already on a link still arrive: let them land.
+            let settle = 2_000.min(length / 2);
+            ctx.sleep(Duration::from_millis(settle)).await;
+            let settled = heights(&disks);
+            ctx.sleep(Duration::from_millis(length - settle)).await;
+            let before_heal = heights(&disks);
+            for (i, j) in crossing() {
+                oracle
+                    .add_link(peers[i].clone(), peers[j].clone(), scenario.link.link())
+                    .await
+                    .unwrap();
+            }
+            *partition.lock() = Some(PartitionReport {
+                settled,
+                before_heal: before_heal.clone(),
+                resumed_after_ms: None,
+            });
+            let healed = ctx.current();
+            loop {
+                let now = heights(&disks);
+                if now.iter().zip(&before_heal).all(|(n, b)| n > b) {
+                    let waited = ctx.current().duration_since(healed).unwrap_or_default();
+                    if let Some(r) = partition.lock().as_mut() {
+                        r.resumed_after_ms = Some(u64::try_from(waited.as_millis()).unwrap());
+                    }
+                    break;
+                }
+                ctx.sleep(Duration::from_millis(10)).await;
+            }
+        });
+    }
+
     let count_redelivered = |engines: &[engine::Running]| {
         let skipped: u64 = engines
             .iter()
@@ -595,7 +750,9 @@ async fn run_once(context: deterministic::Context, life: Life) -> bool {
         return false;
     }
     loop {
-        let done = disks.iter().all(|d| d.lock().height >= scenario.target);
+        // A byzantine validator's chain is not waited for.
+        let honest = &disks[usize::from(scenario.twins)..];
+        let done = honest.iter().all(|d| d.lock().height >= scenario.target);
         if done {
             for e in &engines {
                 assert!(
@@ -613,6 +770,115 @@ async fn run_once(context: deterministic::Context, life: Life) -> bool {
         }
         context.sleep(Duration::from_millis(50)).await;
     }
+}
+
+/// Where twin A (primary) and twin B (secondary) of validator 0 send: A only to validator 1,
+/// B only to validators 2 and 3.
+fn twin_forwarder(peers: Arc<Vec<PublicKey>>) -> impl SplitForwarder<PublicKey> {
+    move |origin: SplitOrigin, recipients: &Recipients<PublicKey>, _: &IoBuf| {
+        let group: &[PublicKey] = match origin {
+            SplitOrigin::Primary => &peers[1..2],
+            SplitOrigin::Secondary => &peers[2..4],
+        };
+        let to: Vec<PublicKey> = match recipients {
+            Recipients::All => group.to_vec(),
+            Recipients::Some(list) => list.iter().filter(|p| group.contains(p)).cloned().collect(),
+            Recipients::One(p) => group.iter().filter(|g| *g == p).cloned().collect(),
+        };
+        (!to.is_empty()).then_some(Recipients::Some(to))
+    }
+}
+
+/// Which twin hears a message: validator 1's go to A, validators 2 and 3's to B.
+fn twin_router(peers: Arc<Vec<PublicKey>>) -> impl SplitRouter<PublicKey> {
+    move |(from, _): &(PublicKey, IoBuf)| {
+        if *from == peers[1] {
+            SplitTarget::Primary
+        } else if peers[2..4].contains(from) {
+            SplitTarget::Secondary
+        } else {
+            SplitTarget::None
+        }
+    }
+}
+
+/// Starts validator 0 as twins: two engines with its key over split channels, each with its
+/// own stand-in application, storage and disk.
+async fn start_twins(
+    context: &deterministic::Context,
+    oracle: &Oracle<PublicKey, deterministic::Context>,
+    peers: &[PublicKey],
+    keys: &[[u8; 32]],
+    publics: &[[u8; 32]],
+    scenario: Scenario,
+    disks: [Arc<Mutex<Disk>>; 2],
+) -> Vec<engine::Running> {
+    assert_eq!(peers.len(), 4, "twins are wired for 4 validators");
+    let shared = Arc::new(peers.to_vec());
+    let control = oracle.control(peers[0].clone());
+    let quota = Quota::per_second(std::num::NonZeroU32::new(100_000).unwrap());
+    let split = async |id| {
+        let (sender, receiver) = control.register(id, quota).await.unwrap();
+        let (sa, sb) = sender.split_with(twin_forwarder(Arc::clone(&shared)));
+        let (ra, rb) =
+            receiver.split_with(context.child("split"), twin_router(Arc::clone(&shared)));
+        ((sa, ra), (sb, rb))
+    };
+    let (votes_a, votes_b) = split(engine::CHANNEL_VOTES).await;
+    let (certs_a, certs_b) = split(engine::CHANNEL_CERTIFICATES).await;
+    let (resolver_a, resolver_b) = split(engine::CHANNEL_SIMPLEX_RESOLVER).await;
+    let (blocks_a, blocks_b) = split(engine::CHANNEL_BLOCKS).await;
+    let (backfill_a, backfill_b) = split(engine::CHANNEL_BACKFILL).await;
+    let (gossip_a, gossip_b) = split(engine::CHANNEL_GOSSIP).await;
+    let nets = [
+        Network {
+            votes: votes_a,
+            certificates: certs_a,
+            simplex_resolver: resolver_a,
+            blocks: blocks_a,
+            backfill: backfill_a,
+            gossip: gossip_a,
+            provider: oracle.manager(),
+            blocker: control.clone(),
+        },
+        Network {
+            votes: votes_b,
+            certificates: certs_b,
+            simplex_resolver: resolver_b,
+            blocks: blocks_b,
+            backfill: backfill_b,
+            gossip: gossip_b,
+            provider: oracle.manager(),
+            blocker: control.clone(),
+        },
+    ];
+    let mut running = Vec::new();
+    for ((net, disk), (name, tag)) in nets
+        .into_iter()
+        .zip(disks)
+        .zip([("v0a", 0xa1u8), ("v0b", 0xb2u8)])
+    {
+        let app = Arc::new(StandIn {
+            runtime: context.child("app"),
+            disk,
+            mempool: Arc::new(Mutex::new(VecDeque::new())),
+            twin: Some(SecretKey::from_bytes(&[tag; 32])),
+        });
+        let cfg = EngineConfig {
+            signing_key: keys[0],
+            validators: publics.to_vec(),
+            namespace: NAMESPACE.to_vec(),
+            partition_prefix: name.to_owned(),
+            timeouts: scenario.timeouts,
+            pacing: scenario.pacing,
+        };
+        running.push(
+            engine::start(context.child("validator"), cfg, app, net)
+                .await
+                .expect("twin starts"),
+        );
+    }
+    running
 }
 
 /// Checks one validator's committed chain against the model: heights 1..=N each committed
@@ -685,6 +951,9 @@ fn single(target: u64, restarts: u32) -> Scenario {
         bad_proposal_at: None,
         late: 0,
         hang_at: None,
+        link: LinkSpec::FAST,
+        partition: None,
+        twins: false,
     }
 }
 
@@ -767,6 +1036,9 @@ fn four(offline: u32, target: u64, restarts: u32) -> Scenario {
         bad_proposal_at: None,
         late: 0,
         hang_at: None,
+        link: LinkSpec::FAST,
+        partition: None,
+        twins: false,
     }
 }
 
@@ -937,5 +1209,110 @@ fn malformed_proposal_is_discarded_and_the_view_retried() {
         assert_eq!(disk.bad_proposals, 1, "the fault was injected");
         // The bad block never reached the chain; the next view proposed a good height 30.
         check_chain(&disk, 60);
+    }
+}
+
+/// Lossy, slow links: 150 ± 50 ms, 15% of messages lost.
+const LOSSY: LinkSpec = LinkSpec {
+    latency_ms: 150,
+    jitter_ms: 50,
+    delivery_pct: 85,
+};
+
+#[test]
+fn four_validators_finalize_over_lossy_slow_links() {
+    let target = if long() { 3000 } else { 1000 };
+    for seed in seeds(&[41]) {
+        let scenario = Scenario {
+            link: LOSSY,
+            ..four(0, target, 0)
+        };
+        assert_same_prefix(&run(seed, scenario), target);
+    }
+}
+
+#[test]
+fn four_validators_over_lossy_links_survive_unclean_restarts() {
+    for seed in seeds(&[43]) {
+        let scenario = Scenario {
+            link: LOSSY,
+            max_run_ms: 20_000,
+            ..four(0, 150, 3)
+        };
+        let outcome = run(seed, scenario);
+        assert_eq!(outcome.restarts, 3);
+        assert_same_prefix(&outcome, 150);
+    }
+}
+
+/// Longest wait, after a partition heals, for every validator to finalize again.
+const RESUME_BOUND_MS: u64 = 10_000;
+
+#[test]
+fn a_2_2_partition_stops_finalization_and_healing_resumes_it() {
+    for seed in seeds(&[47, 71]) {
+        let scenario = Scenario {
+            partition: Some((3_000, 12_000)),
+            ..four(0, 150, 0)
+        };
+        let outcome = run(seed, scenario);
+        let report = outcome.partition.clone().expect("the partition happened");
+        println!("seed {seed}: {report:?}");
+        assert!(
+            report.settled.iter().all(|h| *h > 0),
+            "blocks were finalized before the cut"
+        );
+        assert_eq!(
+            report.settled, report.before_heal,
+            "neither half has a quorum: nothing is finalized while cut"
+        );
+        let resumed = report.resumed_after_ms.expect("liveness resumed");
+        assert!(
+            resumed <= RESUME_BOUND_MS,
+            "resumed {resumed} ms after healing"
+        );
+        assert_same_prefix(&outcome, 150);
+    }
+}
+
+#[test]
+fn an_equivocating_validator_never_splits_the_honest_ones() {
+    let target = if long() { 400 } else { 120 };
+    for seed in seeds(&[53, 59, 61]) {
+        let scenario = Scenario {
+            twins: true,
+            ..four(0, target, 0)
+        };
+        let outcome = run(seed, scenario);
+        // The byzantine validator did equivocate: two different blocks in one view.
+        let twin_a = outcome.disks[0].lock();
+        let twin_b = outcome.twin_b.as_ref().expect("twin B").lock();
+        let b_views: BTreeMap<u64, Hash> = twin_b.proposed.iter().copied().collect();
+        let equivocations = twin_a
+            .proposed
+            .iter()
+            .filter(|(view, hash)| b_views.get(view).is_some_and(|b| b != hash))
+            .count();
+        println!("seed {seed}: {equivocations} views with two proposals");
+        assert!(equivocations > 0, "no equivocation happened");
+        // Every honest validator finalized the same chain.
+        let honest: Vec<Vec<Hash>> = outcome.disks[1..]
+            .iter()
+            .map(|d| check_chain(&d.lock(), target))
+            .collect();
+        let len = usize::try_from(target).unwrap() + 1;
+        for chain in &honest[1..] {
+            assert_eq!(chain[..len], honest[0][..len], "honest validators disagree");
+        }
+        // And whatever each twin finalized is that same chain.
+        for twin in [&*twin_a, &*twin_b] {
+            let chain = check_chain(twin, 0);
+            let n = chain.len().min(honest[0].len());
+            assert_eq!(
+                chain[..n],
+                honest[0][..n],
+                "a twin finalized a conflicting block"
+            );
+        }
     }
 }

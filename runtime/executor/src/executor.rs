@@ -22,8 +22,7 @@ use std::sync::Arc;
 
 use cairn_primitives::{
     Address, Amount, Canonical, DevOp, DevSetAccount, DevSetStorage, Gas, GasProfile, Hash,
-    MIGRATE_EXPORT,
-    Nonce, Receipt, ReceiptStatus, SignedTransaction, Transaction, TxKind,
+    MIGRATE_EXPORT, Nonce, Receipt, ReceiptStatus, SignedTransaction, Transaction, TxKind,
     limits::{MAX_BLOCK_TXS, MAX_ERROR_MESSAGE_LEN},
     merkle_root,
 };

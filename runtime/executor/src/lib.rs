@@ -27,11 +27,11 @@ mod pending;
 pub mod test_utils;
 mod trace;
 
+pub use cairn_primitives::GasProfile;
 pub use config::*;
 pub use error::*;
 pub use executor::*;
 pub use genesis::*;
 pub use host::*;
 pub use pending::*;
-pub use cairn_primitives::GasProfile;
 pub use trace::{CallFrame, StepDetail, TraceStep};

@@ -135,7 +135,9 @@ impl GasProfile {
     /// are not host calls).
     pub fn host_slot(&mut self, import: &str) -> &mut Gas {
         match import {
-            "storage_read" | "storage_write" | "storage_remove" | "storage_has" => &mut self.storage,
+            "storage_read" | "storage_write" | "storage_remove" | "storage_has" => {
+                &mut self.storage
+            }
             "emit_event" => &mut self.events,
             "call" | "deploy" | "result_size" | "result_read" => &mut self.calls,
             "keccak256" | "sha256" | "ed25519_verify" => &mut self.crypto,

@@ -9,8 +9,8 @@
 //!       ─► classify the exit ─► Execution{outcome, gas_used, return_data} | VmError
 //! ```
 
-use std::num::NonZeroUsize;
 use std::hash::{DefaultHasher, Hash as _, Hasher};
+use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::ptr::NonNull;
 use std::sync::Arc;

@@ -153,3 +153,206 @@ fn four_validators_survive_a_sigkill_and_the_victim_catches_up() {
         );
     });
 }
+
+/// Sends `signal` to process `pid` (SIGSTOP/SIGCONT/SIGTERM: the test plays the operator).
+fn signal(pid: u32, signal: i32) {
+    unsafe extern "C" {
+        fn kill(pid: i32, sig: i32) -> i32;
+    }
+    let pid = i32::try_from(pid).expect("pid");
+    // SAFETY: kill(2) takes plain integers; `pid` is a validator process this test started
+    // (through the devnet) that is still running.
+    let rc = unsafe { kill(pid, signal) };
+    assert_eq!(rc, 0, "kill({pid}, {signal})");
+}
+const SIGCONT: i32 = 18;
+const SIGSTOP: i32 = 19;
+const SIGTERM: i32 = 15;
+
+/// `cairn devnet --validators 4`: the banner's validators (RPC client, pid).
+fn devnet_network(dir: &std::path::Path) -> (Node, Vec<(HttpClient, u32)>) {
+    let mut cmd = Command::new(cairn_bin());
+    cmd.args([
+        "devnet",
+        "--validators",
+        "4",
+        "--port",
+        "0",
+        "--accounts",
+        "2",
+    ])
+    .args(["--heartbeat", "300ms", "--data-dir"])
+    .arg(dir);
+    let mut parent = spawn(cmd);
+    let members = (0..VALIDATORS)
+        .map(|i| {
+            let line = parent.wait_line(&format!("node{i}      rpc http://"));
+            let mut words = line.split_whitespace();
+            let url = words.find(|w| w.starts_with("http://")).expect("url");
+            let pid: u32 = words
+                .skip_while(|w| *w != "pid")
+                .nth(1)
+                .and_then(|p| p.parse().ok())
+                .expect("pid");
+            let rpc = jsonrpsee::http_client::HttpClientBuilder::default()
+                .request_timeout(Duration::from_secs(30))
+                .build(url)
+                .expect("client");
+            (rpc, pid)
+        })
+        .collect();
+    (parent, members)
+}
+
+/// Every node's (block hash, state root) at heights 1..=top; panics on any disagreement.
+async fn agreed_chain(
+    nodes: &[&HttpClient],
+    top: u64,
+) -> Vec<(cairn_primitives::Hash, cairn_primitives::Hash)> {
+    let mut chain = Vec::new();
+    for h in 1..=top {
+        let mut seen = Vec::new();
+        for (i, rpc) in nodes.iter().enumerate() {
+            let b = rpc
+                .chain_get_block(BlockId::Height(h), None)
+                .await
+                .expect("chain_getBlock")
+                .unwrap_or_else(|| panic!("node {i} lacks block {h}"));
+            seen.push((b.hash, b.header.state_root));
+        }
+        assert!(
+            seen.windows(2).all(|w| w[0] == w[1]),
+            "nodes disagree at height {h}: {seen:?}"
+        );
+        chain.push(seen[0]);
+    }
+    chain
+}
+
+#[test]
+#[allow(clippy::too_many_lines)]
+fn devnet_network_survives_a_paused_leader_and_a_full_restart() {
+    let _serial = crate::node_restart::serial();
+    let dir = tempfile::tempdir().expect("dir");
+    let net = dir.path().join("net");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let (mut parent, members) = devnet_network(&net);
+    let nodes: Vec<&HttpClient> = members.iter().map(|(rpc, _)| rpc).collect();
+    let before_restart = rt.block_on(async {
+        for rpc in &nodes {
+            wait_height(rpc, 2, "all four finalize").await;
+        }
+        // A devnet network serves the dev accounts on every validator: dev_send via node 2.
+        let hash = cairn_rpc_api::DevApiClient::dev_send(
+            nodes[2],
+            cairn_rpc_api::DevTransaction {
+                from: dev_key(1).address(),
+                kind: TxKind::Transfer(Transfer {
+                    to: Address([0x55; 20]),
+                    amount: Amount::from(7u64),
+                }),
+                nonce: None,
+                gas_limit: None,
+                gas_price: None,
+            },
+        )
+        .await
+        .expect("dev_send on a validator of the network");
+        transfers(nodes[0], nodes[3], 0, 10).await;
+
+        // Pause the validator that proposed the head block (the last leader) for 10 s.
+        let head = nodes[0]
+            .chain_get_block(BlockId::Latest, None)
+            .await
+            .expect("head")
+            .expect("block");
+        let addresses = validator_addresses(&net);
+        let leader = addresses
+            .iter()
+            .position(|v| *v == head.header.proposer)
+            .expect("the proposer is one of the four");
+        let others: Vec<usize> = (0..VALIDATORS).filter(|i| *i != leader).collect();
+        signal(members[leader].1, SIGSTOP);
+        let paused_at = head.header.height;
+        transfers(nodes[others[0]], nodes[others[1]], 10, 10).await;
+        wait_height(
+            nodes[others[2]],
+            paused_at + 5,
+            "three validators go on without the leader",
+        )
+        .await;
+        tokio::time::sleep(Duration::from_secs(10)).await;
+        signal(members[leader].1, SIGCONT);
+        let target = head_of(nodes[others[0]]).await;
+        wait_height(nodes[leader], target, "the paused validator catches up").await;
+        assert!(
+            nodes[0]
+                .chain_get_receipt(hash)
+                .await
+                .expect("receipt")
+                .is_some_and(|r| r.status == ReceiptStatus::Success)
+        );
+        let top = {
+            let mut top = u64::MAX;
+            for rpc in &nodes {
+                top = top.min(head_of(rpc).await);
+            }
+            top
+        };
+        agreed_chain(&nodes, top).await
+    });
+
+    // Stop the whole network with SIGTERM (a clean stop of every validator), then start it
+    // again from the same data dirs: the chain resumes with the identical history.
+    signal(parent.child.id(), SIGTERM);
+    let status = parent.child.wait().expect("wait");
+    assert!(status.success(), "devnet network exit: {status}");
+    drop(members);
+    let (_parent, members) = devnet_network(&net);
+    let nodes: Vec<&HttpClient> = members.iter().map(|(rpc, _)| rpc).collect();
+    rt.block_on(async {
+        let resumed = before_restart.len() as u64;
+        for rpc in &nodes {
+            wait_height(
+                rpc,
+                resumed + 3,
+                "the restarted network finalizes new blocks",
+            )
+            .await;
+        }
+        let after = agreed_chain(&nodes, resumed + 3).await;
+        assert_eq!(
+            after[..before_restart.len()],
+            before_restart[..],
+            "the restarted network kept its history"
+        );
+        let sender = nodes[1]
+            .state_get_account(dev_key(0).address(), None)
+            .await
+            .expect("account");
+        assert_eq!(
+            sender.nonce, 20,
+            "every transfer is in the chain exactly once"
+        );
+    });
+}
+
+async fn head_of(rpc: &HttpClient) -> u64 {
+    head(rpc).await
+}
+
+/// Each validator's address (the proposer field of the blocks it builds), by node index: the
+/// address of the key `cairn init` wrote into its data dir.
+fn validator_addresses(net: &std::path::Path) -> Vec<Address> {
+    (0..VALIDATORS)
+        .map(|i| {
+            let text = std::fs::read_to_string(net.join(format!("node{i}/validator.key")))
+                .expect("validator.key");
+            let seed = cairn_primitives::parse_fixed_hex::<32>(text.trim()).expect("hex key");
+            cairn_primitives::SecretKey::from_bytes(&seed).address()
+        })
+        .collect()
+}

@@ -1,8 +1,8 @@
 //! Fixed sample values of every primitive type, shared by the golden and malformed tests.
 
 use cairn_primitives::{
-    Address, Block, BlockHeader, Call, Deploy, Event, GasProfile, Hash, MethodCall, Receipt, ReceiptStatus,
-    SecretKey, SignedTransaction, Transaction, Transfer, TxKind, U256,
+    Address, Block, BlockHeader, Call, Deploy, Event, GasProfile, Hash, MethodCall, Receipt,
+    ReceiptStatus, SecretKey, SignedTransaction, Transaction, Transfer, TxKind, U256,
 };
 
 pub(crate) fn key() -> SecretKey {

@@ -3,8 +3,9 @@
 
 use cairn_primitives::{
     Address, Block, BlockHeader, Call, Canonical, Deploy, DevAccountState, DevImpersonate, DevOp,
-    DevRestore, DevSetAccount, DevSetCode, DevSetStorage, Event, GasProfile, Hash, MethodCall, Receipt,
-    ReceiptStatus, SetAdmin, SignedTransaction, Transaction, Transfer, TxKind, U256, Upgrade,
+    DevRestore, DevSetAccount, DevSetCode, DevSetStorage, Event, GasProfile, Hash, MethodCall,
+    Receipt, ReceiptStatus, SetAdmin, SignedTransaction, Transaction, Transfer, TxKind, U256,
+    Upgrade,
 };
 use proptest::prelude::*;
 
@@ -242,22 +243,24 @@ fn receipt() -> impl Strategy<Value = Receipt> {
         proptest::option::of("[ -~]{0,80}"),
         any::<[u64; 7]>(),
     )
-        .prop_map(|(status, gas_used, return_data, events, error, g)| Receipt {
-            status,
-            gas_used,
-            return_data,
-            events,
-            error,
-            gas_profile: GasProfile {
-                intrinsic: g[0],
-                wasm: g[1],
-                storage: g[2],
-                events: g[3],
-                calls: g[4],
-                crypto: g[5],
-                host: g[6],
+        .prop_map(
+            |(status, gas_used, return_data, events, error, g)| Receipt {
+                status,
+                gas_used,
+                return_data,
+                events,
+                error,
+                gas_profile: GasProfile {
+                    intrinsic: g[0],
+                    wasm: g[1],
+                    storage: g[2],
+                    events: g[3],
+                    calls: g[4],
+                    crypto: g[5],
+                    host: g[6],
+                },
             },
-        })
+        )
 }
 
 fn round_trips<T: Canonical + PartialEq + std::fmt::Debug>(value: &T) {

@@ -280,7 +280,11 @@ fn backtraces_name_the_functions_on_the_stack_innermost_first() {
     let exec = run(&mut host, "deep");
     assert_eq!(exec.outcome, Outcome::StackExhausted);
     assert_eq!(exec.backtrace.len(), cairn_vm::limits::MAX_BACKTRACE_FRAMES);
-    assert!(exec.backtrace.iter().all(|f| f == "rec"), "{:?}", exec.backtrace);
+    assert!(
+        exec.backtrace.iter().all(|f| f == "rec"),
+        "{:?}",
+        exec.backtrace
+    );
 }
 
 #[test]
@@ -294,6 +298,10 @@ fn reverts_and_nodes_without_backtraces_record_none() {
     let addr = host.install(vm, &wat(NESTED_TRAP)).expect("install");
     let ctx = cairn_vm::CallContext::new(addr, crate::common::SENDER, "fail", vec![], GAS);
     let exec = host.run(vm, ctx).expect("no host failure");
-    assert!(matches!(exec.outcome, Outcome::Reverted(_)), "{:?}", exec.outcome);
+    assert!(
+        matches!(exec.outcome, Outcome::Reverted(_)),
+        "{:?}",
+        exec.outcome
+    );
     assert!(exec.backtrace.is_empty());
 }

@@ -1,0 +1,239 @@
+//! `cairn devnet --validators N`: a local N-validator network in one command, each validator a
+//! child `cairn node` process with its own data dir and RPC port, so a user can `kill -9` one
+//! and watch the others keep finalizing (and the victim catch up when started again).
+//!
+//! ```text
+//! cairn devnet --validators 4 ──► <dir>/node0 … node3 (cairn init --validators 4, dev genesis)
+//!        │                         spawn `cairn node --data-dir <dir>/nodeI --rpc-addr :PORT+I`
+//!        ├─ reads each child's "rpc listening on http://…" line, prints one banner
+//!        ├─ forwards the children's logs, each line prefixed `[nodeI]`
+//!        └─ SIGINT/SIGTERM: SIGTERM to every child, waits for each (clean stops)
+//! ```
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use cairn_chain::Genesis;
+
+use crate::node_cmd::{self, GENESIS_FILE, GenesisArgs, RunArgs};
+
+/// How long a child may take to open its chain and start its RPC server.
+const CHILD_START_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// One running validator.
+struct Member {
+    name: String,
+    child: Child,
+    rpc: SocketAddr,
+}
+
+/// `cairn devnet --validators n` in `dir`: creates the network on first use, then runs it
+/// until SIGINT/SIGTERM.
+pub(crate) fn run(dir: &Path, args: &GenesisArgs, run: &RunArgs, n: usize) -> anyhow::Result<()> {
+    let genesis = if dir.join("node0").join(GENESIS_FILE).exists() {
+        let g = Genesis::load(&dir.join("node0").join(GENESIS_FILE))?;
+        if g.validators.len() != n {
+            bail!(
+                "{} holds a {}-validator network, not {n} (pass --validators {} or another --data-dir)",
+                dir.display(),
+                g.validators.len(),
+                g.validators.len()
+            );
+        }
+        g
+    } else {
+        let args = GenesisArgs {
+            dev: true,
+            ..args.clone()
+        };
+        node_cmd::init_network(dir, &args, n)?
+    };
+    let exe = std::env::current_exe().context("locating the cairn executable")?;
+    let mut members: Vec<Member> = Vec::with_capacity(n);
+    for i in 0..n {
+        match spawn(&exe, dir, run, i) {
+            Ok(m) => members.push(m),
+            Err(e) => {
+                stop_all(&mut members);
+                return Err(e);
+            }
+        }
+    }
+    // The machine-readable line a one-validator devnet prints, for node0 (scripts wait for
+    // it), then the banner.
+    println!("rpc listening on http://{}", members[0].rpc);
+    banner(dir, &genesis, &members);
+
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let signal = runtime.block_on(async {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .context("installing the SIGTERM handler")?;
+        let mut tick = tokio::time::interval(Duration::from_millis(500));
+        let mut reported = vec![false; members.len()];
+        loop {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => break Ok::<_, anyhow::Error>("SIGINT"),
+                _ = term.recv() => break Ok("SIGTERM"),
+                _ = tick.tick() => {
+                    // A validator that died (killed by the user, or failed) is reported once;
+                    // the others keep running: the network tolerates f < n/3 of them.
+                    for (m, seen) in members.iter_mut().zip(reported.iter_mut()) {
+                        if !*seen && let Ok(Some(status)) = m.child.try_wait() {
+                            *seen = true;
+                            eprintln!(
+                                "[{}] exited ({status}); restart it with: {} node --data-dir {} --rpc-addr {}",
+                                m.name,
+                                exe.display(),
+                                dir.join(&m.name).display(),
+                                m.rpc
+                            );
+                        }
+                    }
+                    if reported.iter().all(|r| *r) {
+                        break Ok("every validator exited");
+                    }
+                }
+            }
+        }
+    })?;
+    eprintln!("stopping the network ({signal})");
+    stop_all(&mut members);
+    Ok(())
+}
+
+/// Starts validator `i` and waits for its RPC line.
+fn spawn(exe: &Path, dir: &Path, run: &RunArgs, i: usize) -> anyhow::Result<Member> {
+    let name = format!("node{i}");
+    let rpc = match run.rpc_addr.port() {
+        0 => run.rpc_addr,
+        p => {
+            let port = u16::try_from(usize::from(p) + i)
+                .ok()
+                .context("--rpc-addr port + validator index exceeds 65535")?;
+            SocketAddr::new(run.rpc_addr.ip(), port)
+        }
+    };
+    let mut child = Command::new(exe)
+        .arg("node")
+        .arg("--data-dir")
+        .arg(dir.join(&name))
+        .arg("--rpc-addr")
+        .arg(rpc.to_string())
+        .arg("--block-time")
+        .arg(format!("{}ms", run.block_time.as_millis()))
+        .arg("--heartbeat")
+        .arg(format!("{}ms", run.heartbeat.as_millis()))
+        .arg("--view-timeout")
+        .arg(format!("{}ms", run.view_timeout.as_millis()))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .with_context(|| format!("starting {name}"))?;
+    forward(child.stderr.take().expect("piped"), name.clone());
+    let stdout = child.stdout.take().expect("piped");
+    let (tx, rx) = std::sync::mpsc::channel();
+    let prefix = name.clone();
+    std::thread::spawn(move || {
+        let mut lines = BufReader::new(stdout).lines();
+        for line in lines.by_ref().map_while(Result::ok) {
+            if let Some(url) = line.strip_prefix("rpc listening on http://") {
+                let _ = tx.send(url.to_owned());
+                break;
+            }
+            println!("[{prefix}] {line}");
+        }
+        for line in lines.map_while(Result::ok) {
+            println!("[{prefix}] {line}");
+        }
+    });
+    let url = match rx.recv_timeout(CHILD_START_TIMEOUT) {
+        Ok(url) => url,
+        Err(_) => {
+            let _ = child.kill();
+            let status = child.wait().ok();
+            bail!("{name} did not start its RPC server (exit: {status:?}); its log is above");
+        }
+    };
+    let rpc = url
+        .parse()
+        .with_context(|| format!("{name} printed an unparsable RPC address {url:?}"))?;
+    Ok(Member { name, child, rpc })
+}
+
+/// Copies a child's log lines to our stderr, each prefixed with its name.
+fn forward(stream: impl Read + Send + 'static, name: String) {
+    std::thread::spawn(move || {
+        for line in BufReader::new(stream).lines().map_while(Result::ok) {
+            let mut err = std::io::stderr().lock();
+            let _ = writeln!(err, "[{name}] {line}");
+        }
+    });
+}
+
+fn banner(dir: &Path, genesis: &Genesis, members: &[Member]) {
+    println!();
+    println!("Cairn devnet: {} validators", members.len());
+    println!("  chain id   {}", genesis.chain_id);
+    println!("  data dir   {}", dir.display());
+    for m in members {
+        println!(
+            "  {}      rpc http://{}   pid {}",
+            m.name,
+            m.rpc,
+            m.child.id()
+        );
+    }
+    println!(
+        "  tolerates  {} crashed or byzantine validator(s); try `kill -9 <pid>` and watch the \
+         others' chain_head",
+        (members.len() - 1) / 3
+    );
+    println!();
+    node_cmd::print_dev_accounts(genesis);
+}
+
+/// SIGTERM to every running child, then waits for each (killing one that does not stop).
+fn stop_all(members: &mut [Member]) {
+    for m in members.iter_mut() {
+        if matches!(m.child.try_wait(), Ok(None)) {
+            terminate(m.child.id());
+        }
+    }
+    for m in members.iter_mut() {
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            match m.child.try_wait() {
+                Ok(Some(_)) | Err(_) => break,
+                Ok(None) if std::time::Instant::now() > deadline => {
+                    let _ = m.child.kill();
+                    let _ = m.child.wait();
+                    break;
+                }
+                Ok(None) => std::thread::sleep(Duration::from_millis(50)),
+            }
+        }
+    }
+}
+
+/// Sends SIGTERM (a clean stop: the node flushes and exits) to `pid`.
+fn terminate(pid: u32) {
+    unsafe extern "C" {
+        fn kill(pid: i32, sig: i32) -> i32;
+    }
+    const SIGTERM: i32 = 15;
+    if let Ok(pid) = i32::try_from(pid) {
+        // SAFETY: `kill(2)` takes plain integers and touches no memory of ours; `pid` is a
+        // child we spawned and have not reaped, so it cannot name another process.
+        unsafe {
+            kill(pid, SIGTERM);
+        }
+    }
+}
