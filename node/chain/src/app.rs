@@ -157,6 +157,14 @@ impl Application for ChainApp {
             .map_err(|e| Fatal(e.to_string()))
     }
 
+    fn finalized_tip(&self, height: u64, _hash: Hash) {
+        self.chain.note_network_tip(height);
+    }
+
+    fn peers_connected(&self, peers: u32) {
+        self.chain.set_peers(peers);
+    }
+
     fn gossip_received(&self, bytes: Vec<u8>) {
         if let Err(reason) = self.chain.submit_from_peer(bytes) {
             tracing::debug!(%reason, "gossiped transaction not admitted");

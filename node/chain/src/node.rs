@@ -17,7 +17,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
@@ -135,7 +135,16 @@ pub struct Chain {
     gossip: std::sync::OnceLock<Box<dyn Fn(Vec<u8>) + Send + Sync>>,
     /// Devnet snapshots (`dev_snapshot` / `dev_revert`): what to write back.
     snapshots: Mutex<DevSnapshots>,
+    /// Other validators connected, as the p2p layer last reported.
+    peers: AtomicU32,
+    /// Highest finalized height consensus has heard of (may be ahead of the head while
+    /// missed blocks are fetched).
+    network_tip: AtomicU64,
 }
+
+/// How far the network's finalized tip may be ahead of the executed head before the node
+/// says it is syncing (one block is always briefly in flight).
+pub const SYNC_LAG: u64 = 2;
 
 /// Most devnet snapshots kept at once; taking one more forgets the oldest.
 pub const MAX_DEV_SNAPSHOTS: usize = 256;
@@ -312,6 +321,8 @@ impl Chain {
             time_offset_ms: AtomicU64::new(0),
             gossip: std::sync::OnceLock::new(),
             snapshots: Mutex::new(DevSnapshots::default()),
+            peers: AtomicU32::new(0),
+            network_tip: AtomicU64::new(0),
         })
     }
 
@@ -373,6 +384,29 @@ impl Chain {
     #[must_use]
     pub fn subscribe_head(&self) -> watch::Receiver<CommittedBlock> {
         self.head.subscribe()
+    }
+
+    /// Other validators this node is connected to (0 for a lone validator).
+    #[must_use]
+    pub fn peers(&self) -> u32 {
+        self.peers.load(Ordering::Relaxed)
+    }
+
+    /// Records the p2p layer's connected-peer count.
+    pub fn set_peers(&self, peers: u32) {
+        self.peers.store(peers, Ordering::Relaxed);
+    }
+
+    /// Records a finalized height consensus learned of.
+    pub fn note_network_tip(&self, height: u64) {
+        self.network_tip.fetch_max(height, Ordering::Relaxed);
+    }
+
+    /// Whether the node is catching up: the network finalized more than [`SYNC_LAG`] blocks
+    /// beyond the executed head.
+    #[must_use]
+    pub fn syncing(&self) -> bool {
+        self.network_tip.load(Ordering::Relaxed) > self.head().height + SYNC_LAG
     }
 
     /// Sets where transactions admitted through [`Self::submit`] are forwarded (the other

@@ -154,13 +154,10 @@ fn spawn(exe: &Path, dir: &Path, run: &RunArgs, i: usize) -> anyhow::Result<Memb
             println!("[{prefix}] {line}");
         }
     });
-    let url = match rx.recv_timeout(CHILD_START_TIMEOUT) {
-        Ok(url) => url,
-        Err(_) => {
-            let _ = child.kill();
-            let status = child.wait().ok();
-            bail!("{name} did not start its RPC server (exit: {status:?}); its log is above");
-        }
+    let Ok(url) = rx.recv_timeout(CHILD_START_TIMEOUT) else {
+        let _ = child.kill();
+        let status = child.wait().ok();
+        bail!("{name} did not start its RPC server (exit: {status:?}); its log is above");
     };
     let rpc = url
         .parse()
@@ -224,16 +221,24 @@ fn stop_all(members: &mut [Member]) {
 }
 
 /// Sends SIGTERM (a clean stop: the node flushes and exits) to `pid`.
-fn terminate(pid: u32) {
+pub(crate) fn terminate(pid: u32) {
+    signal(pid, 15);
+}
+
+/// Sends SIGKILL (a crash: nothing flushed beyond what was synced) to `pid`.
+pub(crate) fn kill(pid: u32) {
+    signal(pid, 9);
+}
+
+fn signal(pid: u32, sig: i32) {
     unsafe extern "C" {
         fn kill(pid: i32, sig: i32) -> i32;
     }
-    const SIGTERM: i32 = 15;
     if let Ok(pid) = i32::try_from(pid) {
         // SAFETY: `kill(2)` takes plain integers and touches no memory of ours; `pid` is a
         // child we spawned and have not reaped, so it cannot name another process.
         unsafe {
-            kill(pid, SIGTERM);
+            kill(pid, sig);
         }
     }
 }

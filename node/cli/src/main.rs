@@ -5,6 +5,7 @@
 //! client issue.
 
 mod bench_cmd;
+mod bench_net;
 mod client_cmd;
 mod devnet_net;
 mod node_cmd;
@@ -100,6 +101,10 @@ enum Command {
     /// Measure a devnet from outside over JSON-RPC: cold start, and `contract_view` latency
     /// and throughput at several client counts (run it on a release build).
     Bench(bench_cmd::BenchArgs),
+    /// Measure a local N-validator network over JSON-RPC: block time and finality latency idle
+    /// and under load, transfer throughput, and a killed validator's catch-up (run it on a
+    /// release build).
+    BenchNetwork(bench_net::BenchNetArgs),
     /// Print the address of a secret key (0x-hex seed), or of a fresh random key.
     Address {
         /// A 32-byte secret key as 0x-hex; omitted: generate one and print both.
@@ -326,6 +331,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Some(Command::Client(cmd)) => client_cmd::run(cmd)?,
         Some(Command::Bench(args)) => bench_cmd::run(&args)?,
+        Some(Command::BenchNetwork(args)) => bench_net::run(&args)?,
         Some(Command::Node { data_dir, run }) => {
             node_cmd::init_logs();
             node_cmd::node(&data_dir, &run, None, Vec::new())?;

@@ -121,6 +121,10 @@ pub trait Application: Send + Sync + 'static {
     /// Must not block.
     fn finalized_tip(&self, _height: u64, _hash: Hash) {}
 
+    /// How many other validators this one is connected to, reported about once a second by
+    /// the p2p layer (for `node_info`). Must not block.
+    fn peers_connected(&self, _peers: u32) {}
+
     /// A transaction gossiped by another validator (at most [`crate::MAX_GOSSIP_BYTES`], each
     /// distinct message once). Untrusted bytes: decode and admit them like an RPC submission.
     /// Must not block.

@@ -18,7 +18,9 @@ use std::time::Duration;
 use commonware_cryptography::ChaCha20Poly1305;
 use commonware_p2p::authenticated::lookup;
 use commonware_p2p::{Address, AddressableManager as _};
-use commonware_runtime::{Clock, Quota, Runner as _, Spawner, Supervisor, tokio as cw_tokio};
+use commonware_runtime::{
+    Clock, Metrics as _, Quota, Runner as _, Spawner, Supervisor, tokio as cw_tokio,
+};
 use commonware_stream::cups::{self, Cups};
 use commonware_stream::sake::{self, Sake};
 use commonware_utils::ordered::Map;
@@ -40,6 +42,19 @@ const STOP_TIMEOUT: Duration = Duration::from_secs(5);
 /// Least time between two connection attempts to one peer: a validator that comes back is
 /// reconnected within about this long.
 pub const PEER_RECONNECT_COOLDOWN: Duration = Duration::from_secs(1);
+/// How often the connected-peer count is read from the p2p metrics.
+const PEER_COUNT_EVERY: Duration = Duration::from_secs(1);
+
+/// Connected peers in a Prometheus text encoding of the runtime's metrics: the p2p tracker's
+/// per-peer `connected` gauge samples.
+fn connected_peers(metrics: &str) -> u32 {
+    let n = metrics
+        .lines()
+        .filter(|l| !l.starts_with('#') && l.contains("_tracker_") && l.contains("_connected{"))
+        .count();
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
 /// Incoming handshakes accepted per second from one IP address (a local network's
 /// validators all share 127.0.0.1).
 pub const HANDSHAKES_PER_IP_PER_SECOND: u32 = 16;
@@ -261,6 +276,15 @@ async fn serve<A: Application>(
             blocker: oracle.clone(),
         };
         network.start();
+        // The p2p tracker publishes one `…tracker_directory_connected{peer=…}` gauge per connected
+        // peer; its count is what `node_info.peers` shows.
+        let counter = Arc::clone(&app);
+        context.child("peers").spawn(move |context| async move {
+            loop {
+                context.sleep(PEER_COUNT_EVERY).await;
+                counter.peers_connected(connected_peers(&context.encode()));
+            }
+        });
         let cfg = EngineConfig {
             signing_key: config.signing_key,
             validators,
@@ -304,5 +328,24 @@ async fn serve<A: Application>(
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::connected_peers;
+
+    #[test]
+    fn peers_are_counted_from_the_tracker_gauges() {
+        let metrics = "\
+# HELP cairn_p2p_tracker_directory_connected Unix timestamp in milliseconds when each connected peer became active.
+# TYPE cairn_p2p_tracker_directory_connected gauge
+cairn_p2p_tracker_directory_connected{peer=\"36\"} 1795602594665
+cairn_p2p_tracker_directory_connected{peer=\"9a\"} 1795602594666
+cairn_p2p_tracker_directory_tracked 3
+cairn_engine_connected_total 7
+";
+        assert_eq!(connected_peers(metrics), 2);
+        assert_eq!(connected_peers(""), 0);
     }
 }

@@ -797,10 +797,10 @@ impl CairnApiServer for RpcNode {
                 .iter()
                 .map(|v| Bytes(v.public_key.to_vec()))
                 .collect(),
-            peers: 0,
+            peers: self.chain.peers(),
             head,
             finalized: head,
-            syncing: false,
+            syncing: self.chain.syncing(),
             dev: self.dev,
             block_gas_limit: g.block_gas_limit,
             min_gas_price: g.min_gas_price,
@@ -1191,11 +1191,12 @@ impl CairnApiServer for RpcNode {
 
     async fn node_health(&self) -> RpcResult<NodeHealth> {
         let head = self.chain.head().height;
+        let syncing = self.chain.syncing();
         Ok(NodeHealth {
-            healthy: true,
+            healthy: !syncing,
             head,
             finalized: head,
-            syncing: false,
+            syncing,
         })
     }
 }

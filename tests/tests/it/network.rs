@@ -245,6 +245,22 @@ fn devnet_network_survives_a_paused_leader_and_a_full_restart() {
         for rpc in &nodes {
             wait_height(rpc, 2, "all four finalize").await;
         }
+        // Each validator reports its three peers once connected (read every second).
+        let deadline = Instant::now() + PATIENCE;
+        for (i, rpc) in nodes.iter().enumerate() {
+            loop {
+                let info = rpc.node_info().await.expect("node_info");
+                if info.peers == 3 {
+                    break;
+                }
+                assert!(
+                    Instant::now() < deadline,
+                    "node {i} reports {} peers",
+                    info.peers
+                );
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        }
         // A devnet network serves the dev accounts on every validator: dev_send via node 2.
         let hash = cairn_rpc_api::DevApiClient::dev_send(
             nodes[2],
@@ -288,6 +304,19 @@ fn devnet_network_survives_a_paused_leader_and_a_full_restart() {
         signal(members[leader].1, SIGCONT);
         let target = head_of(nodes[others[0]]).await;
         wait_height(nodes[leader], target, "the paused validator catches up").await;
+        let deadline = Instant::now() + PATIENCE;
+        while !nodes[leader]
+            .node_health()
+            .await
+            .expect("node_health")
+            .healthy
+        {
+            assert!(
+                Instant::now() < deadline,
+                "the resumed validator stays unhealthy"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
         assert!(
             nodes[0]
                 .chain_get_receipt(hash)

@@ -206,6 +206,57 @@ fn cairn_bench_measures_a_devnet_and_writes_json() {
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--clients"));
 }
 
+#[test]
+fn cairn_bench_network_measures_four_validators_and_writes_json() {
+    let _serial = crate::node_restart::serial();
+    let dir = tempfile::tempdir().expect("dir");
+    let json = dir.path().join("net.json");
+    let out = Command::new(cairn_bin())
+        .args(["bench-network", "--seconds", "2", "--load-tps", "50"])
+        .args(["--transfers", "200", "--catch-up-blocks", "20", "--json"])
+        .arg(&json)
+        .output()
+        .expect("cairn bench-network runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("finality p50") && stdout.contains("catch-up"),
+        "{stdout}"
+    );
+    let v: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&json).expect("json written")).expect("json");
+    for phase in ["idle", "loaded"] {
+        assert!(
+            v[phase]["finality_ms"]["probes"]
+                .as_u64()
+                .is_some_and(|n| n > 0),
+            "{v}"
+        );
+        assert!(
+            v[phase]["block_ms"]["p50"]
+                .as_f64()
+                .is_some_and(|ms| ms > 0.0),
+            "{v}"
+        );
+    }
+    assert!(v["throughput_tps"].as_f64().is_some_and(|t| t > 0.0), "{v}");
+    assert!(
+        v["catch_up_blocks"].as_u64().is_some_and(|b| b >= 20),
+        "{v}"
+    );
+
+    let bad = Command::new(cairn_bin())
+        .args(["bench-network", "--validators", "3"])
+        .output()
+        .expect("runs");
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--validators"));
+}
+
 /// The bench's committed contract is its `.wat` source assembled.
 #[test]
 fn the_bench_contract_matches_its_source() {
