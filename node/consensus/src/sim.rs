@@ -374,6 +374,9 @@ struct Scenario {
     /// Validator 0 is byzantine: two engines with its key, twin A talking only to validator 1
     /// and twin B only to 2 and 3; whenever it leads, it proposes a different block to each.
     twins: bool,
+    /// In the first life, the last validator crashes this many times (after 0.5–3 s up each
+    /// time) and restarts after this many ms down, while the others go on.
+    flap: Option<(u32, u64)>,
 }
 
 /// A link's behaviour: delay drawn from Normal(latency, jitter), each message delivered with
@@ -425,6 +428,9 @@ struct Outcome {
     twin_b: Option<Arc<Mutex<Disk>>>,
     /// What the partition did, when there was one.
     partition: Option<PartitionReport>,
+    /// For each restart of the crashing validator: (its height, the highest other height)
+    /// at the moment it came back.
+    flaps: Vec<(u64, u64)>,
 }
 
 fn seeds(default: &[u64]) -> Vec<u64> {
@@ -453,6 +459,7 @@ fn run(seed: u64, scenario: Scenario) -> Outcome {
         .collect();
     let twin_b = scenario.twins.then(|| Arc::new(Mutex::new(Disk::new())));
     let partition = Arc::new(Mutex::new(None));
+    let flaps = Arc::new(Mutex::new(Vec::new()));
     let submitted = Arc::new(Mutex::new(0u64));
     let redelivered = Arc::new(Mutex::new(0u64));
     let mut rng = SplitMix(seed ^ 0x5eed);
@@ -472,6 +479,7 @@ fn run(seed: u64, scenario: Scenario) -> Outcome {
         let disks_run = disks.clone();
         let twin_b_run = twin_b.clone();
         let partition_run = Arc::clone(&partition);
+        let flaps_run = Arc::clone(&flaps);
         let submitted_run = Arc::clone(&submitted);
         let redelivered_run = Arc::clone(&redelivered);
         let load_seed = rng.next();
@@ -481,6 +489,7 @@ fn run(seed: u64, scenario: Scenario) -> Outcome {
                 disks: disks_run,
                 twin_b: twin_b_run,
                 partition: partition_run,
+                flaps: flaps_run,
                 submitted: submitted_run,
                 redelivered: redelivered_run,
                 load_seed,
@@ -498,7 +507,9 @@ fn run(seed: u64, scenario: Scenario) -> Outcome {
     let submitted = *submitted.lock();
     let redelivered = *redelivered.lock();
     let partition = partition.lock().clone();
+    let flaps = flaps.lock().clone();
     Outcome {
+        flaps,
         disks,
         redelivered,
         submitted,
@@ -514,6 +525,7 @@ struct Life {
     disks: Vec<Arc<Mutex<Disk>>>,
     twin_b: Option<Arc<Mutex<Disk>>>,
     partition: Arc<Mutex<Option<PartitionReport>>>,
+    flaps: Arc<Mutex<Vec<(u64, u64)>>>,
     submitted: Arc<Mutex<u64>>,
     redelivered: Arc<Mutex<u64>>,
     load_seed: u64,
@@ -528,6 +540,7 @@ async fn run_once(context: deterministic::Context, life: Life) -> bool {
         disks,
         twin_b,
         partition,
+        flaps,
         submitted,
         redelivered,
         load_seed,
@@ -567,7 +580,6 @@ async fn run_once(context: deterministic::Context, life: Life) -> bool {
     } else {
         online
     };
-    let quota = Quota::per_second(std::num::NonZeroU32::new(100_000).unwrap());
     let mut mempools = Vec::new();
     let mut engines = Vec::new();
     for index in 0..started as usize {
@@ -590,38 +602,67 @@ async fn run_once(context: deterministic::Context, life: Life) -> bool {
             mempools.push(Arc::new(Mutex::new(VecDeque::new())));
             continue;
         }
-        let control = oracle.control(peers[index].clone());
-        let channel = async |id| control.register(id, quota).await.unwrap();
-        let net = Network {
-            votes: channel(engine::CHANNEL_VOTES).await,
-            certificates: channel(engine::CHANNEL_CERTIFICATES).await,
-            simplex_resolver: channel(engine::CHANNEL_SIMPLEX_RESOLVER).await,
-            blocks: channel(engine::CHANNEL_BLOCKS).await,
-            backfill: channel(engine::CHANNEL_BACKFILL).await,
-            gossip: channel(engine::CHANNEL_GOSSIP).await,
-            provider: oracle.manager(),
-            blocker: control.clone(),
-        };
         let mempool = Arc::new(Mutex::new(VecDeque::new()));
-        let app = Arc::new(StandIn {
-            runtime: context.child("app"),
-            disk: Arc::clone(&disks[index]),
-            mempool: Arc::clone(&mempool),
-            twin: None,
-        });
-        let cfg = EngineConfig {
-            signing_key: keys[index],
-            validators: publics.clone(),
-            namespace: NAMESPACE.to_vec(),
-            partition_prefix: format!("v{index}"),
-            timeouts: scenario.timeouts,
-            pacing: scenario.pacing,
-        };
-        let running = engine::start(context.child("validator"), cfg, app, net)
-            .await
-            .expect("engine starts");
+        let running = start_validator(
+            &context,
+            &oracle,
+            &peers,
+            (&keys, &publics),
+            scenario,
+            index,
+            (Arc::clone(&disks[index]), Arc::clone(&mempool)),
+        )
+        .await;
         mempools.push(mempool);
         engines.push(running);
+    }
+
+    // One validator crashed (its tasks aborted at a random instant, storage as it was) and
+    // restarted, again and again, while the others go on.
+    let flap_fatal: Arc<Mutex<Option<String>>> = Arc::new(Mutex::new(None));
+    if let (Some((times, down_ms)), 0) = (scenario.flap, life) {
+        let victim = engines.len() - 1;
+        let mut running = engines.remove(victim);
+        let (oracle, peers, keys, publics) =
+            (oracle.clone(), peers.clone(), keys.clone(), publics.clone());
+        let (disk, mempool) = (Arc::clone(&disks[victim]), Arc::clone(&mempools[victim]));
+        let fatal = Arc::clone(&flap_fatal);
+        let all_disks = disks.clone();
+        let mut rng = SplitMix(load_seed ^ 0xf1a9);
+        context.child("flapper").spawn(move |ctx| async move {
+            for _ in 0..times {
+                ctx.sleep(Duration::from_millis(rng.range(500, 3_000)))
+                    .await;
+                if let Some(f) = running.status.fatal.lock().clone() {
+                    *fatal.lock() = Some(f.0);
+                }
+                running.abort();
+                ctx.sleep(Duration::from_millis(down_ms)).await;
+                let others = all_disks[..victim]
+                    .iter()
+                    .map(|d| d.lock().height)
+                    .max()
+                    .unwrap_or(0);
+                flaps.lock().push((disk.lock().height, others));
+                running = start_validator(
+                    &ctx,
+                    &oracle,
+                    &peers,
+                    (&keys, &publics),
+                    scenario,
+                    victim,
+                    (Arc::clone(&disk), Arc::clone(&mempool)),
+                )
+                .await;
+            }
+            // Keep the last incarnation running until the run ends.
+            loop {
+                if let Some(f) = running.status.fatal.lock().clone() {
+                    *fatal.lock() = Some(f.0);
+                }
+                ctx.sleep(Duration::from_millis(100)).await;
+            }
+        });
     }
 
     // Random transaction load: bursts of transfers at random intervals, to random validators.
@@ -768,6 +809,9 @@ async fn run_once(context: deterministic::Context, life: Life) -> bool {
                 panic!("fatal: {fatal}");
             }
         }
+        if let Some(fatal) = flap_fatal.lock().clone() {
+            panic!("fatal in the crashing validator: {fatal}");
+        }
         context.sleep(Duration::from_millis(50)).await;
     }
 }
@@ -800,6 +844,49 @@ fn twin_router(peers: Arc<Vec<PublicKey>>) -> impl SplitRouter<PublicKey> {
             SplitTarget::None
         }
     }
+}
+
+/// Starts honest validator `index` over fresh registrations of its channels (re-registering
+/// replaces a crashed incarnation's), with its disk and mempool.
+async fn start_validator(
+    context: &deterministic::Context,
+    oracle: &Oracle<PublicKey, deterministic::Context>,
+    peers: &[PublicKey],
+    (keys, publics): (&[[u8; 32]], &[[u8; 32]]),
+    scenario: Scenario,
+    index: usize,
+    (disk, mempool): (Arc<Mutex<Disk>>, Arc<Mutex<VecDeque<SignedTransaction>>>),
+) -> engine::Running {
+    let quota = Quota::per_second(std::num::NonZeroU32::new(100_000).unwrap());
+    let control = oracle.control(peers[index].clone());
+    let channel = async |id| control.register(id, quota).await.unwrap();
+    let net = Network {
+        votes: channel(engine::CHANNEL_VOTES).await,
+        certificates: channel(engine::CHANNEL_CERTIFICATES).await,
+        simplex_resolver: channel(engine::CHANNEL_SIMPLEX_RESOLVER).await,
+        blocks: channel(engine::CHANNEL_BLOCKS).await,
+        backfill: channel(engine::CHANNEL_BACKFILL).await,
+        gossip: channel(engine::CHANNEL_GOSSIP).await,
+        provider: oracle.manager(),
+        blocker: control.clone(),
+    };
+    let app = Arc::new(StandIn {
+        runtime: context.child("app"),
+        disk,
+        mempool,
+        twin: None,
+    });
+    let cfg = EngineConfig {
+        signing_key: keys[index],
+        validators: publics.to_vec(),
+        namespace: NAMESPACE.to_vec(),
+        partition_prefix: format!("v{index}"),
+        timeouts: scenario.timeouts,
+        pacing: scenario.pacing,
+    };
+    engine::start(context.child("validator"), cfg, app, net)
+        .await
+        .expect("engine starts")
 }
 
 /// Starts validator 0 as twins: two engines with its key over split channels, each with its
@@ -954,6 +1041,7 @@ fn single(target: u64, restarts: u32) -> Scenario {
         link: LinkSpec::FAST,
         partition: None,
         twins: false,
+        flap: None,
     }
 }
 
@@ -1039,6 +1127,7 @@ fn four(offline: u32, target: u64, restarts: u32) -> Scenario {
         link: LinkSpec::FAST,
         partition: None,
         twins: false,
+        flap: None,
     }
 }
 
@@ -1314,5 +1403,35 @@ fn an_equivocating_validator_never_splits_the_honest_ones() {
                 "a twin finalized a conflicting block"
             );
         }
+    }
+}
+
+#[test]
+fn one_validator_crashed_and_restarted_repeatedly_rejoins_every_time() {
+    let crashes = if long() { 30 } else { 8 };
+    for seed in seeds(&[67]) {
+        let scenario = Scenario {
+            flap: Some((crashes, 1_500)),
+            link: LOSSY,
+            ..four(0, 250, 0)
+        };
+        let outcome = run(seed, scenario);
+        // Every validator, the crashing one included, finalized the same 250 heights, each
+        // exactly once (a crash between commit and acknowledgement is redelivered and skipped).
+        assert_same_prefix(&outcome, 250);
+        assert_eq!(
+            outcome.flaps.len(),
+            crashes as usize,
+            "every crash happened"
+        );
+        assert!(
+            outcome.flaps.iter().any(|(me, others)| me < others),
+            "the crashed validator came back behind and had to catch up: {:?}",
+            outcome.flaps
+        );
+        println!(
+            "seed {seed}: {crashes} crashes, {} redelivered heights skipped",
+            outcome.redelivered
+        );
     }
 }

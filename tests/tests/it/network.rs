@@ -385,3 +385,193 @@ fn validator_addresses(net: &std::path::Path) -> Vec<Address> {
         })
         .collect()
 }
+
+/// A one-way TCP relay from `listen` to `target` that can be cut: a cut closes every relayed
+/// connection and refuses new ones until healed (a network partition, in user space).
+struct Relay {
+    cut: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    open: std::sync::Arc<std::sync::Mutex<Vec<std::net::TcpStream>>>,
+}
+
+impl Relay {
+    fn start(listen: std::net::TcpListener, target: std::net::SocketAddr) -> Self {
+        use std::sync::atomic::Ordering;
+        let cut = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let open = std::sync::Arc::new(std::sync::Mutex::new(Vec::<std::net::TcpStream>::new()));
+        let (cut_a, open_a) = (std::sync::Arc::clone(&cut), std::sync::Arc::clone(&open));
+        std::thread::spawn(move || {
+            for inbound in listen.incoming() {
+                let Ok(inbound) = inbound else { continue };
+                if cut_a.load(Ordering::SeqCst) {
+                    drop(inbound);
+                    continue;
+                }
+                let Ok(outbound) = std::net::TcpStream::connect(target) else {
+                    continue;
+                };
+                let pairs = [
+                    (inbound.try_clone(), outbound.try_clone()),
+                    (outbound.try_clone(), inbound.try_clone()),
+                ];
+                {
+                    let mut open = open_a.lock().expect("lock");
+                    open.extend(inbound.try_clone());
+                    open.extend(outbound.try_clone());
+                }
+                for pair in pairs {
+                    if let (Ok(mut from), Ok(mut to)) = pair {
+                        std::thread::spawn(move || {
+                            let _ = std::io::copy(&mut from, &mut to);
+                            let _ = to.shutdown(std::net::Shutdown::Both);
+                        });
+                    }
+                }
+            }
+        });
+        Self { cut, open }
+    }
+
+    fn set_cut(&self, cut: bool) {
+        self.cut.store(cut, std::sync::atomic::Ordering::SeqCst);
+        if cut {
+            for s in self.open.lock().expect("lock").drain(..) {
+                let _ = s.shutdown(std::net::Shutdown::Both);
+            }
+        }
+    }
+}
+
+#[test]
+#[allow(clippy::too_many_lines)]
+fn a_2_2_partition_between_processes_stops_finalization_and_healing_resumes_it() {
+    let _serial = crate::node_restart::serial();
+    let dir = tempfile::tempdir().expect("dir");
+    let ok = Command::new(cairn_bin())
+        .args(["init", "--validators", "4", "--accounts", "1", "--data-dir"])
+        .arg(dir.path())
+        .status()
+        .expect("cairn init");
+    assert!(ok.success());
+    // Every validator listens where the genesis says; each one's own copy of the genesis
+    // names, for every peer, a relay of that pair (p2p addresses are not part of consensus).
+    let genesis_of = |i: usize| dir.path().join(format!("node{i}/genesis.json"));
+    let genesis: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(genesis_of(0)).expect("genesis")).expect("json");
+    let listen: Vec<std::net::SocketAddr> = genesis["validators"]
+        .as_array()
+        .expect("validators")
+        .iter()
+        .map(|v| {
+            v["p2p_address"]
+                .as_str()
+                .expect("address")
+                .parse()
+                .expect("addr")
+        })
+        .collect();
+    let mut relays = Vec::new(); // (from, to, relay)
+    for i in 0..VALIDATORS {
+        let mut mine = genesis.clone();
+        for j in (0..VALIDATORS).filter(|j| *j != i) {
+            let socket = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+            mine["validators"][j]["p2p_address"] =
+                serde_json::Value::String(socket.local_addr().expect("addr").to_string());
+            relays.push((i, j, Relay::start(socket, listen[j])));
+        }
+        std::fs::write(
+            genesis_of(i),
+            serde_json::to_vec_pretty(&mine).expect("json"),
+        )
+        .expect("write genesis");
+    }
+    let nodes: Vec<Node> = (0..VALIDATORS).map(|i| start(dir.path(), i)).collect();
+    let rpcs: Vec<&HttpClient> = nodes.iter().map(|n| &n.rpc).collect();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let cross = |a: usize, b: usize| (a < 2) != (b < 2);
+    rt.block_on(async {
+        for rpc in &rpcs {
+            wait_height(rpc, 3, "all four finalize through the relays").await;
+        }
+        transfers(rpcs[0], rpcs[3], 0, 5).await;
+
+        // Cut {0,1} | {2,3}: neither half has a quorum of 3.
+        for (a, b, relay) in &relays {
+            if cross(*a, *b) {
+                relay.set_cut(true);
+            }
+        }
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        let mut settled = Vec::new();
+        for rpc in &rpcs {
+            settled.push(head(rpc).await);
+        }
+        // A transfer acknowledged (admitted) during the partition.
+        let chain_id = rpcs[0].chain_id().await.expect("chain_id");
+        let during = dev_key(0).sign_tx(Transaction {
+            chain_id,
+            nonce: 5,
+            gas_limit: 100_000,
+            gas_price: Amount::one(),
+            kind: TxKind::Transfer(Transfer {
+                to: Address([0x66; 20]),
+                amount: Amount::from(3u64),
+            }),
+        });
+        let hash = rpcs[0]
+            .tx_send(Bytes(during.encode()))
+            .await
+            .expect("admitted while partitioned");
+        tokio::time::sleep(Duration::from_secs(8)).await;
+        let mut later = Vec::new();
+        for rpc in &rpcs {
+            later.push(head(rpc).await);
+        }
+        assert_eq!(settled, later, "no half finalizes alone");
+
+        // Heal: liveness resumes within a bound.
+        let healed = Instant::now();
+        for (_, _, relay) in &relays {
+            relay.set_cut(false);
+        }
+        for rpc in &rpcs {
+            wait_height(
+                rpc,
+                later.iter().max().unwrap() + 3,
+                "finalization resumes after healing",
+            )
+            .await;
+        }
+        let resumed = healed.elapsed();
+        assert!(
+            resumed < Duration::from_secs(60),
+            "resumed after {resumed:?}"
+        );
+        // The transfer admitted during the partition is in the chain exactly once.
+        let deadline = Instant::now() + PATIENCE;
+        let receipt = loop {
+            if let Some(r) = rpcs[2].chain_get_receipt(hash).await.expect("receipt") {
+                break r;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the partition-time transfer never landed"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
+        assert_eq!(receipt.status, ReceiptStatus::Success);
+        let mut top = u64::MAX;
+        for rpc in &rpcs {
+            top = top.min(head(rpc).await);
+        }
+        agreed_chain(&rpcs, top).await;
+        let sender = rpcs[3]
+            .state_get_account(dev_key(0).address(), None)
+            .await
+            .expect("account");
+        assert_eq!(sender.nonce, 6, "every transfer once");
+        println!("partition healed; finalization resumed after {resumed:?}");
+    });
+}
