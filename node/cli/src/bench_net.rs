@@ -34,8 +34,11 @@ use crate::bench_cmd::START_TIMEOUT;
 const BENCH_ACCOUNTS: u32 = 32;
 /// Gas limit of every bench transfer.
 const TRANSFER_GAS: u64 = 100_000;
-/// Most transfers the throughput run may ask for (the mempools' per-sender limit × senders).
+/// Most transfers the throughput run may ask for: the senders × the mempool's per-sender limit
+/// (`DEFAULT_MAX_TXS_PER_SENDER`, 256), with room to spare.
 pub(crate) const MAX_BENCH_TRANSFERS: u64 = 200 * (BENCH_ACCOUNTS as u64 - 1);
+/// Most transfers per second the loaders may be asked for.
+pub(crate) const MAX_LOAD_TPS: u64 = 100_000;
 
 /// Options of `cairn bench-network`.
 #[derive(clap::Args, Debug, Clone)]
@@ -80,7 +83,8 @@ struct Network {
 impl Drop for Network {
     fn drop(&mut self) {
         crate::devnet_net::terminate(self.child.id());
-        let deadline = Instant::now() + Duration::from_secs(20);
+        // The devnet stops each validator in turn (up to 30 s each in the worst case).
+        let deadline = Instant::now() + Duration::from_secs(60);
         while matches!(self.child.try_wait(), Ok(None)) && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(50));
         }
@@ -96,14 +100,17 @@ fn client(url: &str) -> anyhow::Result<Client> {
 /// Starts the network and reads its banner.
 fn spawn_network(args: &BenchNetArgs) -> anyhow::Result<Network> {
     let exe = std::env::current_exe().context("locating the cairn binary")?;
-    let mut child = Command::new(exe)
+    let mut command = Command::new(exe);
+    crate::devnet_net::stop_with_parent(&mut command);
+    let mut child = command
         .args(["devnet", "--ephemeral", "--port", "0", "--validators"])
         .arg(args.validators.to_string())
         .args(["--accounts", &BENCH_ACCOUNTS.to_string(), "--heartbeat"])
         .arg(&args.heartbeat)
         .env("CAIRN_LOG", "warn")
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        // Warnings and a refused flag reach the user directly.
+        .stderr(Stdio::inherit())
         .spawn()
         .context("starting the network")?;
     let stdout = child.stdout.take().expect("piped");
@@ -122,6 +129,7 @@ fn spawn_network(args: &BenchNetArgs) -> anyhow::Result<Network> {
         let left = deadline.saturating_duration_since(Instant::now());
         let Ok(line) = rx.recv_timeout(left) else {
             let _ = child.kill();
+            let _ = child.wait();
             bail!("the network did not print its banner within {START_TIMEOUT:?}");
         };
         let words: Vec<&str> = line.split_whitespace().collect();
@@ -129,11 +137,14 @@ fn spawn_network(args: &BenchNetArgs) -> anyhow::Result<Network> {
             ["data", "dir", dir] => data_dir = Some(PathBuf::from(dir)),
             [name, "rpc", url, "pid", pid] if name.starts_with("node") => {
                 let url = (*url).to_owned();
-                members.push(Member {
-                    rpc: client(&url)?,
-                    url,
-                    pid: pid.parse().context("pid")?,
-                });
+                match (client(&url), pid.parse()) {
+                    (Ok(rpc), Ok(pid)) => members.push(Member { rpc, url, pid }),
+                    _ => {
+                        let _ = child.kill();
+                        let _ = child.wait();
+                        bail!("unreadable banner line {line:?}");
+                    }
+                }
             }
             _ => {}
         }
@@ -214,26 +225,27 @@ async fn phase(
     // First half: block intervals alone (idle means idle: no probes); second half: probes.
     let half = Duration::from_secs(seconds) / 2;
     let deadline = Instant::now() + half;
-    let watcher = {
-        let rpc = client(&net.members[0].url)?;
-        tokio::spawn(async move {
-            let mut last = head(&rpc).await.ok();
-            let mut gaps = Vec::new();
-            while Instant::now() < deadline {
-                tokio::time::sleep(Duration::from_millis(5)).await;
-                let Ok(now) = head(&rpc).await else { continue };
-                if let Some((h, ts)) = last
-                    && now.0 == h + 1
-                {
-                    #[allow(clippy::cast_precision_loss)]
-                    gaps.push(now.1.saturating_sub(ts) as f64);
-                }
-                last = Some(now);
-            }
-            gaps
-        })
-    };
-    let block_ms = sorted(watcher.await?);
+    // Every block finalized in the window, from its header: consecutive timestamps' gaps.
+    let rpc = &net.members[0].rpc;
+    let (first, _) = head(rpc).await?;
+    tokio::time::sleep_until(deadline.into()).await;
+    let (last, _) = head(rpc).await?;
+    let mut stamps = Vec::new();
+    for height in first..=last {
+        let block = rpc
+            .rpc()
+            .chain_get_block(cairn_rpc_api::BlockId::Height(height), None)
+            .await?
+            .with_context(|| format!("block {height} is missing"))?;
+        stamps.push(block.header.timestamp);
+    }
+    #[allow(clippy::cast_precision_loss)]
+    let block_ms = sorted(
+        stamps
+            .windows(2)
+            .map(|w| w[1].saturating_sub(w[0]) as f64)
+            .collect(),
+    );
     let deadline = Instant::now() + half;
     let key = dev_account_key(0);
     let mut finality = Vec::new();
@@ -271,34 +283,85 @@ fn start_load(
     nonces: &Arc<Nonces>,
     tps: u64,
     stop: &Arc<AtomicBool>,
+    down: Option<usize>,
 ) -> anyhow::Result<Vec<tokio::task::JoinHandle<u64>>> {
     let senders = (BENCH_ACCOUNTS - 1) as usize;
+    // Only validators that are up take load.
+    let live: Vec<&Member> = net
+        .members
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| Some(*i) != down)
+        .map(|(_, m)| m)
+        .collect();
     let mut tasks = Vec::new();
     for account in 1..=senders {
-        let rpc = client(&net.members[account % net.members.len()].url)?;
+        let rpc = client(&live[account % live.len()].url)?;
         let (nonces, stop) = (Arc::clone(nonces), Arc::clone(stop));
         let key = dev_account_key(u32::try_from(account).expect("small"));
         // Each sender sends tps / senders per second.
-        let every = Duration::from_secs_f64(senders as f64 / tps.max(1) as f64);
+        #[allow(clippy::cast_precision_loss)]
+        let every =
+            Duration::from_secs_f64(senders as f64 / tps as f64).max(Duration::from_micros(10));
         tasks.push(tokio::spawn(async move {
             let mut sent = 0u64;
+            let mut refused = 0u32;
             let mut tick = tokio::time::interval(every);
             while !stop.load(Ordering::Relaxed) {
                 tick.tick().await;
-                let raw = transfer(&key, chain_id, nonces.next(account), 0x71);
+                let nonce = nonces.next(account);
+                let raw = transfer(&key, chain_id, nonce, 0x71);
                 if rpc.rpc().tx_send(Bytes(raw)).await.is_ok() {
                     sent += 1;
+                    refused = 0;
+                    continue;
+                }
+                // This task alone sends from `account`: retry the same nonce, and after a few
+                // refusals in a row start again from the chain's nonce.
+                refused += 1;
+                let retry = if refused < 3 {
+                    Some(nonce)
                 } else {
-                    // A refused transfer leaves a nonce gap: resynchronise from the chain.
-                    if let Ok(a) = rpc.rpc().state_get_account(key.address(), None).await {
-                        nonces.0[account].store(a.nonce, Ordering::Relaxed);
-                    }
+                    refused = 0;
+                    rpc.rpc()
+                        .state_get_account(key.address(), None)
+                        .await
+                        .ok()
+                        .map(|a| a.nonce)
+                };
+                if let Some(n) = retry {
+                    nonces.0[account].store(n, Ordering::Relaxed);
                 }
             }
             sent
         }));
     }
     Ok(tasks)
+}
+
+/// Waits until every account's committed nonce on validator 0 equals the next nonce the bench
+/// would use (all sent transfers included), at most a minute.
+async fn drained(net: &Network, nonces: &Nonces) -> anyhow::Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    for (i, n) in nonces.0.iter().enumerate() {
+        let key = dev_account_key(u32::try_from(i).expect("small"));
+        loop {
+            let a = net.members[0]
+                .rpc
+                .rpc()
+                .state_get_account(key.address(), None)
+                .await?;
+            if a.nonce >= n.load(Ordering::Relaxed) {
+                n.store(a.nonce, Ordering::Relaxed);
+                break;
+            }
+            if Instant::now() > deadline {
+                bail!("account {i}'s transfers were not all included within a minute");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+    Ok(())
 }
 
 /// `transfers` pre-signed transfers sent to every validator at once; transfers per second
@@ -360,7 +423,7 @@ async fn catch_up(
     let (start, _) = head(&net.members[0].rpc).await?;
     crate::devnet_net::kill(net.members[victim].pid);
     let stop = Arc::new(AtomicBool::new(false));
-    let load = start_load(net, chain_id, nonces, args.load_tps, &stop)?;
+    let load = start_load(net, chain_id, nonces, args.load_tps, &stop, Some(victim))?;
     let target = start + args.catch_up_blocks;
     while head(&net.members[0].rpc).await?.0 < target {
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -372,7 +435,9 @@ async fn catch_up(
     let target = head(&net.members[0].rpc).await?.0;
     let exe = std::env::current_exe()?;
     let started = Instant::now();
-    let mut node = Command::new(exe)
+    let mut command = Command::new(exe);
+    crate::devnet_net::stop_with_parent(&mut command);
+    let mut node = command
         .arg("node")
         .arg("--data-dir")
         .arg(net.data_dir.join(format!("node{victim}")))
@@ -383,21 +448,21 @@ async fn catch_up(
         .stderr(Stdio::null())
         .spawn()
         .context("restarting the killed validator")?;
-    let mut lines = BufReader::new(node.stdout.take().expect("piped")).lines();
-    let url = loop {
-        match lines.next() {
-            Some(Ok(line)) => {
-                if let Some(u) = line.strip_prefix("rpc listening on ") {
-                    break u.to_owned();
-                }
-            }
-            _ => {
-                let _ = node.kill();
-                bail!("the restarted validator did not start its RPC server");
+    // Read its RPC line on a thread (with a deadline here), and keep draining its output.
+    let stdout = node.stdout.take().expect("piped");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some(u) = line.strip_prefix("rpc listening on ") {
+                let _ = tx.send(u.to_owned());
             }
         }
+    });
+    let Ok(Ok(rpc)) = rx.recv_timeout(START_TIMEOUT).map(|url| client(&url)) else {
+        let _ = node.kill();
+        let _ = node.wait();
+        bail!("the restarted validator did not start its RPC server");
     };
-    let rpc = client(&url)?;
     let result = loop {
         if let Ok((h, _)) = head(&rpc).await
             && h >= target
@@ -427,6 +492,9 @@ pub(crate) fn run(args: &BenchNetArgs) -> anyhow::Result<()> {
     if args.transfers == 0 || args.transfers > MAX_BENCH_TRANSFERS {
         bail!("--transfers must be in 1..={MAX_BENCH_TRANSFERS}");
     }
+    if args.load_tps == 0 || args.load_tps > MAX_LOAD_TPS {
+        bail!("--load-tps must be in 1..={MAX_LOAD_TPS}");
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -443,20 +511,15 @@ pub(crate) fn run(args: &BenchNetArgs) -> anyhow::Result<()> {
         ));
         let idle = phase(&net, chain_id, &nonces, args.seconds).await?;
         let stop = Arc::new(AtomicBool::new(false));
-        let load = start_load(&net, chain_id, &nonces, args.load_tps, &stop)?;
+        let load = start_load(&net, chain_id, &nonces, args.load_tps, &stop, None)?;
         let loaded = phase(&net, chain_id, &nonces, args.seconds).await?;
         stop.store(true, Ordering::Relaxed);
         let mut sent = 0;
         for t in load {
             sent += t.await?;
         }
-        // Let the load drain, then resynchronise the nonces of refused sends.
-        tokio::time::sleep(Duration::from_secs(2)).await;
-        for (i, n) in nonces.0.iter().enumerate() {
-            let key = dev_account_key(u32::try_from(i).expect("small"));
-            let a = net.members[0].rpc.rpc().state_get_account(key.address(), None).await?;
-            n.store(a.nonce, Ordering::Relaxed);
-        }
+        // Let the load drain: every account's committed nonce reaches what was sent.
+        drained(&net, &nonces).await?;
         let (tps, tps_secs) = throughput(&net, chain_id, &nonces, args.transfers).await?;
         let (catch_secs, caught) = catch_up(&net, args, chain_id, &nonces).await?;
 

@@ -73,13 +73,14 @@ pub(crate) fn run(dir: &Path, args: &GenesisArgs, run: &RunArgs, n: usize) -> an
         .build()
         .context("starting the async runtime")?;
     let signal = runtime.block_on(async {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-            .context("installing the SIGTERM handler")?;
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term = signal(SignalKind::terminate()).context("installing the SIGTERM handler")?;
+        let mut int = signal(SignalKind::interrupt()).context("installing the SIGINT handler")?;
         let mut tick = tokio::time::interval(Duration::from_millis(500));
         let mut reported = vec![false; members.len()];
         loop {
             tokio::select! {
-                _ = tokio::signal::ctrl_c() => break Ok::<_, anyhow::Error>("SIGINT"),
+                _ = int.recv() => break Ok::<_, anyhow::Error>("SIGINT"),
                 _ = term.recv() => break Ok("SIGTERM"),
                 _ = tick.tick() => {
                     // A validator that died (killed by the user, or failed) is reported once;
@@ -88,11 +89,13 @@ pub(crate) fn run(dir: &Path, args: &GenesisArgs, run: &RunArgs, n: usize) -> an
                         if !*seen && let Ok(Some(status)) = m.child.try_wait() {
                             *seen = true;
                             eprintln!(
-                                "[{}] exited ({status}); restart it with: {} node --data-dir {} --rpc-addr {}",
+                                "[{}] exited ({status}); restart it with: {} node --data-dir {} --rpc-addr {} --heartbeat {}ms --block-time {}ms",
                                 m.name,
                                 exe.display(),
                                 dir.join(&m.name).display(),
-                                m.rpc
+                                m.rpc,
+                                run.heartbeat.as_millis(),
+                                run.block_time.as_millis()
                             );
                         }
                     }
@@ -120,7 +123,9 @@ fn spawn(exe: &Path, dir: &Path, run: &RunArgs, i: usize) -> anyhow::Result<Memb
             SocketAddr::new(run.rpc_addr.ip(), port)
         }
     };
-    let mut child = Command::new(exe)
+    let mut command = Command::new(exe);
+    stop_with_parent(&mut command);
+    let mut child = command
         .arg("node")
         .arg("--data-dir")
         .arg(dir.join(&name))
@@ -159,9 +164,11 @@ fn spawn(exe: &Path, dir: &Path, run: &RunArgs, i: usize) -> anyhow::Result<Memb
         let status = child.wait().ok();
         bail!("{name} did not start its RPC server (exit: {status:?}); its log is above");
     };
-    let rpc = url
-        .parse()
-        .with_context(|| format!("{name} printed an unparsable RPC address {url:?}"))?;
+    let Ok(rpc) = url.parse() else {
+        let _ = child.kill();
+        let _ = child.wait();
+        bail!("{name} printed an unparsable RPC address {url:?}");
+    };
     Ok(Member { name, child, rpc })
 }
 
@@ -220,6 +227,25 @@ fn stop_all(members: &mut [Member]) {
     }
 }
 
+/// Makes the child receive SIGTERM (a clean stop) when this process dies, however it dies:
+/// validators never outlive the `cairn devnet` that started them.
+pub(crate) fn stop_with_parent(command: &mut Command) {
+    use std::os::unix::process::CommandExt as _;
+    unsafe extern "C" {
+        fn prctl(option: i32, ...) -> i32;
+    }
+    /// `PR_SET_PDEATHSIG` of `<linux/prctl.h>`.
+    const PR_SET_PDEATHSIG: i32 = 1;
+    // SAFETY: the closure runs in the forked child before exec and only calls prctl(2), which
+    // is async-signal-safe and touches no memory of ours.
+    unsafe {
+        command.pre_exec(|| {
+            prctl(PR_SET_PDEATHSIG, 15u64);
+            Ok(())
+        });
+    }
+}
+
 /// Sends SIGTERM (a clean stop: the node flushes and exits) to `pid`.
 pub(crate) fn terminate(pid: u32) {
     signal(pid, 15);
@@ -235,8 +261,9 @@ fn signal(pid: u32, sig: i32) {
         fn kill(pid: i32, sig: i32) -> i32;
     }
     if let Ok(pid) = i32::try_from(pid) {
-        // SAFETY: `kill(2)` takes plain integers and touches no memory of ours; `pid` is a
-        // child we spawned and have not reaped, so it cannot name another process.
+        // SAFETY: `kill(2)` takes plain integers and touches no memory of ours. `pid` is a
+        // process this program started (directly, or through the devnet it started) that is
+        // still running, so it names no other process.
         unsafe {
             kill(pid, sig);
         }

@@ -46,7 +46,9 @@ pub const PEER_RECONNECT_COOLDOWN: Duration = Duration::from_secs(1);
 const PEER_COUNT_EVERY: Duration = Duration::from_secs(1);
 
 /// Connected peers in a Prometheus text encoding of the runtime's metrics: the p2p tracker's
-/// per-peer `connected` gauge samples.
+/// per-peer `connected` gauge samples (`…_tracker_directory_connected{peer="…"}` in
+/// commonware-p2p 2026.10.0; the name is checked by the multi-validator process test, which
+/// expects 3 peers on each of 4 validators).
 fn connected_peers(metrics: &str) -> u32 {
     let n = metrics
         .lines()

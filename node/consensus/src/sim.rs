@@ -620,6 +620,10 @@ async fn run_once(context: deterministic::Context, life: Life) -> bool {
     // One validator crashed (its tasks aborted at a random instant, storage as it was) and
     // restarted, again and again, while the others go on.
     let flap_fatal: Arc<Mutex<Option<String>>> = Arc::new(Mutex::new(None));
+    // Set once every planned crash happened (always, without a crashing validator).
+    let flapped = Arc::new(std::sync::atomic::AtomicBool::new(
+        scenario.flap.is_none() || life > 0,
+    ));
     if let (Some((times, down_ms)), 0) = (scenario.flap, life) {
         let victim = engines.len() - 1;
         let mut running = engines.remove(victim);
@@ -628,6 +632,7 @@ async fn run_once(context: deterministic::Context, life: Life) -> bool {
         let (disk, mempool) = (Arc::clone(&disks[victim]), Arc::clone(&mempools[victim]));
         let fatal = Arc::clone(&flap_fatal);
         let all_disks = disks.clone();
+        let flapped = Arc::clone(&flapped);
         let mut rng = SplitMix(load_seed ^ 0xf1a9);
         context.child("flapper").spawn(move |ctx| async move {
             for _ in 0..times {
@@ -655,6 +660,7 @@ async fn run_once(context: deterministic::Context, life: Life) -> bool {
                 )
                 .await;
             }
+            flapped.store(true, std::sync::atomic::Ordering::Relaxed);
             // Keep the last incarnation running until the run ends.
             loop {
                 if let Some(f) = running.status.fatal.lock().clone() {
@@ -793,7 +799,8 @@ async fn run_once(context: deterministic::Context, life: Life) -> bool {
     loop {
         // A byzantine validator's chain is not waited for.
         let honest = &disks[usize::from(scenario.twins)..];
-        let done = honest.iter().all(|d| d.lock().height >= scenario.target);
+        let done = honest.iter().all(|d| d.lock().height >= scenario.target)
+            && flapped.load(std::sync::atomic::Ordering::Relaxed);
         if done {
             for e in &engines {
                 assert!(

@@ -18,6 +18,7 @@
 //!   state_root = base.root_after(changes)  (dry run)
 //! ```
 
+use std::fmt::Write as _;
 use std::sync::Arc;
 
 use cairn_primitives::{
@@ -789,7 +790,7 @@ fn with_backtrace(mut message: String, backtrace: &[String]) -> String {
     if !backtrace.is_empty() {
         message.push_str("\nwasm backtrace:");
         for (i, frame) in backtrace.iter().enumerate() {
-            message.push_str(&format!("\n  {i}: {frame}"));
+            let _ = write!(message, "\n  {i}: {frame}");
         }
     }
     message

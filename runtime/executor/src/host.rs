@@ -251,8 +251,7 @@ impl<R: StateReader> Host for StateHost<'_, R> {
     ) {
         let callee = self.callee_gas.take();
         if !(callee == Some(charged) && matches!(import, "call" | "deploy")) {
-            let slot = self.profile.host_slot(import);
-            *slot = slot.saturating_add(charged);
+            self.profile.add_host(import, charged);
         }
         if let Some(t) = &mut self.tracer {
             t.on_gas(import, charged, left);

@@ -49,7 +49,7 @@ pub const MAX_RECEIPT_SIZE: usize = MAX_EVENTS_PER_TX
     + MAX_RETURN_DATA_SIZE
     + MAX_ERROR_MESSAGE_LEN
     + 64
-    + 7 * 8;
+    + crate::GasProfile::ENCODED_SIZE;
 
 /// Most transactions in one block: 65,536, a bound for decoding peers' blocks; the block gas
 /// limit is the binding constraint in practice.

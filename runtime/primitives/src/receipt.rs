@@ -131,10 +131,10 @@ impl GasProfile {
             .saturating_add(self.host)
     }
 
-    /// The category a host import's charge belongs to (never `intrinsic` or `wasm`, which
-    /// are not host calls).
-    pub fn host_slot(&mut self, import: &str) -> &mut Gas {
-        match import {
+    /// Adds a host import's charge to its category (never `intrinsic` or `wasm`, which are
+    /// not host calls); saturating.
+    pub fn add_host(&mut self, import: &str, gas: Gas) {
+        let slot = match import {
             "storage_read" | "storage_write" | "storage_remove" | "storage_has" => {
                 &mut self.storage
             }
@@ -142,7 +142,8 @@ impl GasProfile {
             "call" | "deploy" | "result_size" | "result_read" => &mut self.calls,
             "keccak256" | "sha256" | "ed25519_verify" => &mut self.crypto,
             _ => &mut self.host,
-        }
+        };
+        *slot = slot.saturating_add(gas);
     }
 }
 

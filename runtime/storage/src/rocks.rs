@@ -27,7 +27,7 @@ use crate::{
 /// The on-disk format this build writes. Bump it whenever a key layout or encoding of any
 /// column changes; a database with another number is refused at open.
 /// History: 1 → 2 when accounts gained their `admin` (upgradable contracts).
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 
 /// Key of the format-version record in [`Column::Meta`].
 pub const FORMAT_VERSION_KEY: &[u8] = b"format_version";

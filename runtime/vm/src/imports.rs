@@ -180,7 +180,9 @@ fn charge(caller: &mut Caller<'_, StoreData>, cost: Gas) -> R<()> {
         Some(left) => {
             caller.set_fuel(left)?;
             let import = caller.data().import;
-            host(caller).on_gas(import, fuel - left, left);
+            // The import's own cost only: memory growth settled here is wasm work and stays
+            // in the `wasm` remainder of the gas profile.
+            host(caller).on_gas(import, cost, left);
             Ok(())
         }
         None => {

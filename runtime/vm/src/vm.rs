@@ -132,7 +132,8 @@ impl Vm {
     pub fn new(config: VmConfig) -> Result<Self> {
         let mut engine_config = engine_config(true);
         if config.backtraces {
-            engine_config.wasm_backtrace_max_frames(NonZeroUsize::new(MAX_BACKTRACE_FRAMES));
+            // One frame more than kept, to tell a whole stack from a cut one.
+            engine_config.wasm_backtrace_max_frames(NonZeroUsize::new(MAX_BACKTRACE_FRAMES + 1));
         }
         let engine = Engine::new(&engine_config).map_err(|e| VmError::Engine(e.to_string()))?;
         let mut linker = Linker::new(&engine);
@@ -407,7 +408,7 @@ impl Vm {
 /// `export`, so a contract stripped of its names still shows which method failed.
 fn frame_names(bt: &WasmBacktrace, export: &str) -> Vec<String> {
     let frames = bt.frames();
-    let whole = frames.len() < MAX_BACKTRACE_FRAMES;
+    let whole = frames.len() <= MAX_BACKTRACE_FRAMES;
     frames
         .iter()
         .take(MAX_BACKTRACE_FRAMES)

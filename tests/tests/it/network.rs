@@ -155,17 +155,43 @@ fn four_validators_survive_a_sigkill_and_the_victim_catches_up() {
 }
 
 /// Sends `signal` to process `pid` (SIGSTOP/SIGCONT/SIGTERM: the test plays the operator).
-fn signal(pid: u32, signal: i32) {
+fn signal(pid: u32, sig: i32) {
+    assert!(try_signal(pid, sig), "kill({pid}, {sig})");
+}
+
+/// [`signal`] that reports failure (the process may be gone) instead of asserting.
+fn try_signal(pid: u32, sig: i32) -> bool {
     unsafe extern "C" {
         fn kill(pid: i32, sig: i32) -> i32;
     }
-    let pid = i32::try_from(pid).expect("pid");
-    // SAFETY: kill(2) takes plain integers; `pid` is a validator process this test started
-    // (through the devnet) that is still running.
-    let rc = unsafe { kill(pid, signal) };
-    assert_eq!(rc, 0, "kill({pid}, {signal})");
+    let Ok(pid) = i32::try_from(pid) else {
+        return false;
+    };
+    // SAFETY: kill(2) takes plain integers; `pid` is a process this test started (directly
+    // or through the devnet) and has not reaped.
+    unsafe { kill(pid, sig) == 0 }
 }
 const SIGCONT: i32 = 18;
+
+/// Resumes a paused process when dropped, so a failing assertion never leaves it stopped.
+struct Resume(u32);
+
+impl Drop for Resume {
+    fn drop(&mut self) {
+        try_signal(self.0, SIGCONT);
+    }
+}
+
+/// Stops a `cairn devnet --validators` with SIGTERM (each validator cleanly) when dropped.
+struct StopDevnet(Node);
+
+impl Drop for StopDevnet {
+    fn drop(&mut self) {
+        if matches!(self.0.child.try_wait(), Ok(None)) && try_signal(self.0.child.id(), SIGTERM) {
+            let _ = self.0.child.wait();
+        }
+    }
+}
 const SIGSTOP: i32 = 19;
 const SIGTERM: i32 = 15;
 
@@ -239,7 +265,8 @@ fn devnet_network_survives_a_paused_leader_and_a_full_restart() {
         .enable_all()
         .build()
         .expect("runtime");
-    let (mut parent, members) = devnet_network(&net);
+    let (parent, members) = devnet_network(&net);
+    let mut parent = StopDevnet(parent);
     let nodes: Vec<&HttpClient> = members.iter().map(|(rpc, _)| rpc).collect();
     let before_restart = rt.block_on(async {
         for rpc in &nodes {
@@ -292,6 +319,7 @@ fn devnet_network_survives_a_paused_leader_and_a_full_restart() {
             .expect("the proposer is one of the four");
         let others: Vec<usize> = (0..VALIDATORS).filter(|i| *i != leader).collect();
         signal(members[leader].1, SIGSTOP);
+        let resume = Resume(members[leader].1);
         let paused_at = head.header.height;
         transfers(nodes[others[0]], nodes[others[1]], 10, 10).await;
         wait_height(
@@ -301,7 +329,7 @@ fn devnet_network_survives_a_paused_leader_and_a_full_restart() {
         )
         .await;
         tokio::time::sleep(Duration::from_secs(10)).await;
-        signal(members[leader].1, SIGCONT);
+        drop(resume);
         let target = head_of(nodes[others[0]]).await;
         wait_height(nodes[leader], target, "the paused validator catches up").await;
         let deadline = Instant::now() + PATIENCE;
@@ -336,11 +364,12 @@ fn devnet_network_survives_a_paused_leader_and_a_full_restart() {
 
     // Stop the whole network with SIGTERM (a clean stop of every validator), then start it
     // again from the same data dirs: the chain resumes with the identical history.
-    signal(parent.child.id(), SIGTERM);
-    let status = parent.child.wait().expect("wait");
+    signal(parent.0.child.id(), SIGTERM);
+    let status = parent.0.child.wait().expect("wait");
     assert!(status.success(), "devnet network exit: {status}");
     drop(members);
-    let (_parent, members) = devnet_network(&net);
+    let (parent, members) = devnet_network(&net);
+    let _parent = StopDevnet(parent);
     let nodes: Vec<&HttpClient> = members.iter().map(|(rpc, _)| rpc).collect();
     rt.block_on(async {
         let resumed = before_restart.len() as u64;
@@ -415,6 +444,13 @@ impl Relay {
                 ];
                 {
                     let mut open = open_a.lock().expect("lock");
+                    // A cut that raced this connection: `set_cut` drained `open` before
+                    // the push, so close it here (under the lock `set_cut` takes).
+                    if cut_a.load(Ordering::SeqCst) {
+                        let _ = inbound.shutdown(std::net::Shutdown::Both);
+                        let _ = outbound.shutdown(std::net::Shutdown::Both);
+                        continue;
+                    }
                     open.extend(inbound.try_clone());
                     open.extend(outbound.try_clone());
                 }
@@ -432,9 +468,10 @@ impl Relay {
     }
 
     fn set_cut(&self, cut: bool) {
+        let mut open = self.open.lock().expect("lock");
         self.cut.store(cut, std::sync::atomic::Ordering::SeqCst);
         if cut {
-            for s in self.open.lock().expect("lock").drain(..) {
+            for s in open.drain(..) {
                 let _ = s.shutdown(std::net::Shutdown::Both);
             }
         }

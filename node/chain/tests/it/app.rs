@@ -228,3 +228,21 @@ fn submissions_get_typed_rejections() {
         Err(RejectReason::InsufficientBalance { .. })
     ));
 }
+
+#[test]
+fn peers_and_syncing_follow_what_consensus_reports() {
+    let dir = tempfile::tempdir().expect("dir");
+    let chain = open(dir.path());
+    let app = ChainApp::new(Arc::clone(&chain));
+    assert_eq!((chain.peers(), chain.syncing()), (0, false));
+    app.peers_connected(3);
+    assert_eq!(chain.peers(), 3);
+    // The head is 0: a tip within `SYNC_LAG` is normal, beyond it the node is catching up.
+    app.finalized_tip(cairn_chain::SYNC_LAG, Hash::ZERO);
+    assert!(!chain.syncing());
+    app.finalized_tip(cairn_chain::SYNC_LAG + 1, Hash::ZERO);
+    assert!(chain.syncing());
+    // A tip never goes back.
+    app.finalized_tip(1, Hash::ZERO);
+    assert!(chain.syncing());
+}
