@@ -169,16 +169,19 @@ async fn view_target(client: &Client) -> anyhow::Result<Address> {
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
+    rank(sorted.len(), p).map_or(0.0, |i| sorted[i].as_secs_f64() * 1e6)
+}
+
+/// The index of percentile `p` (0..=1, nearest rank) in a sorted list of `len` samples;
+/// `None` when there are none.
+pub(crate) fn rank(len: usize, p: f64) -> Option<usize> {
     #[allow(
         clippy::cast_possible_truncation,
         clippy::cast_sign_loss,
         clippy::cast_precision_loss
     )]
-    let i = ((sorted.len() - 1) as f64 * p).round() as usize;
-    sorted[i].as_secs_f64() * 1e6
+    len.checked_sub(1)
+        .map(|last| (last as f64 * p).round() as usize)
 }
 
 /// `clients` tasks viewing back to back for `seconds`, each on its own connection.

@@ -166,16 +166,7 @@ async fn head(rpc: &Client) -> anyhow::Result<(u64, u64)> {
 
 /// Percentile `p` of `sorted` (ms), 0 when empty.
 fn pct(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    #[allow(
-        clippy::cast_possible_truncation,
-        clippy::cast_sign_loss,
-        clippy::cast_precision_loss
-    )]
-    let i = ((sorted.len() - 1) as f64 * p).round() as usize;
-    sorted[i]
+    crate::bench_cmd::rank(sorted.len(), p).map_or(0.0, |i| sorted[i])
 }
 
 fn sorted(mut v: Vec<f64>) -> Vec<f64> {

@@ -192,6 +192,8 @@ impl<'o, R: StateReader> StateHost<'o, R> {
     }
 
     fn enter_frame(&mut self, ctx: &CallContext) {
+        // A new frame's first charge is never a returned callee's gas.
+        self.callee_gas = None;
         if let Some(t) = &mut self.tracer {
             t.enter(CallFrame {
                 caller: ctx.caller,
@@ -249,12 +251,14 @@ impl<R: StateReader> Host for StateHost<'_, R> {
         charged: cairn_primitives::Gas,
         left: cairn_primitives::Gas,
     ) {
-        let callee = self.callee_gas.take();
-        if !(callee == Some(charged) && matches!(import, "call" | "deploy")) {
+        // The caller's charge of a returned callee's gas: already in the categories, and a
+        // `callee` step in a trace.
+        let callee = self.callee_gas.take() == Some(charged) && matches!(import, "call" | "deploy");
+        if !callee {
             self.profile.add_host(import, charged);
         }
         if let Some(t) = &mut self.tracer {
-            t.on_gas(import, charged, left);
+            t.on_gas(import, charged, left, callee);
         }
     }
 

@@ -113,16 +113,12 @@ pub(crate) struct Tracer {
     stack: Vec<CallFrame>,
     /// Finished top-level frames.
     pub(crate) roots: Vec<CallFrame>,
-    /// The gas of the callee that just returned: the parent's next charge of this size is
-    /// that callee's gas.
-    callee_gas: Option<Gas>,
     /// The last step is a `storage_read` whose value-size charge is still to come.
     read_tail: bool,
 }
 
 impl Tracer {
     pub(crate) fn enter(&mut self, frame: CallFrame) {
-        self.callee_gas = None;
         self.read_tail = false;
         self.stack.push(frame);
     }
@@ -136,16 +132,14 @@ impl Tracer {
         frame.return_data = return_data;
         self.read_tail = false;
         match self.stack.last_mut() {
-            Some(parent) => {
-                parent.calls.push(frame);
-                self.callee_gas = Some(gas_used);
-            }
+            Some(parent) => parent.calls.push(frame),
             None => self.roots.push(frame),
         }
     }
 
-    pub(crate) fn on_gas(&mut self, import: &'static str, charged: Gas, left: Gas) {
-        let callee = self.callee_gas.take();
+    /// Records a charge; `callee` says it passes on the gas of the callee that just returned
+    /// (the host tells: it keeps the same fact for the gas profile).
+    pub(crate) fn on_gas(&mut self, import: &'static str, charged: Gas, left: Gas, callee: bool) {
         let read_tail = std::mem::take(&mut self.read_tail);
         let Some(frame) = self.stack.last_mut() else {
             return;
@@ -158,9 +152,10 @@ impl Tracer {
             last.gas_left = left;
             return;
         }
-        let detail = match callee {
-            Some(g) if g == charged && matches!(import, "call" | "deploy") => StepDetail::Callee,
-            _ => StepDetail::None,
+        let detail = if callee {
+            StepDetail::Callee
+        } else {
+            StepDetail::None
         };
         frame.steps.push(TraceStep {
             import,
