@@ -3,7 +3,7 @@
 //! 1 and N concurrent keep-alive HTTP clients. Prints a table, and JSON with `--json`.
 //!
 //! ```text
-//! cold start ×R:  spawn `cairn devnet --ephemeral` ─► poll chain_head ─► first answer ─► kill
+//! cold start ×R:  spawn `cairn devnet --ephemeral` ─► poll chain_head ─► first answer ─► stop
 //! views:          one devnet ─► deploy a one-slot contract, set it ─► for each client count C:
 //!                 C tasks, each its own HTTP connection, `contract_view(get)` back to back for
 //!                 D seconds ─► every latency kept ─► p50 / p99 / views per second
@@ -53,7 +53,7 @@ struct ViewRun {
     p99_us: f64,
 }
 
-/// A devnet child process, killed on drop.
+/// A devnet child process, stopped on drop (cleanly, so it removes its temporary directory).
 struct Devnet {
     child: Child,
     url: String,
@@ -61,8 +61,7 @@ struct Devnet {
 
 impl Drop for Devnet {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        crate::devnet_net::stop_child(&mut self.child, Duration::from_secs(10));
     }
 }
 

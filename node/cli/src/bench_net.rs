@@ -82,14 +82,8 @@ struct Network {
 
 impl Drop for Network {
     fn drop(&mut self) {
-        crate::devnet_net::terminate(self.child.id());
         // The devnet stops each validator in turn (up to 30 s each in the worst case).
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while matches!(self.child.try_wait(), Ok(None)) && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        crate::devnet_net::stop_child(&mut self.child, Duration::from_secs(60));
     }
 }
 

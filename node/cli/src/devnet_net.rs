@@ -14,7 +14,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::SocketAddr;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use cairn_chain::Genesis;
@@ -212,7 +212,7 @@ fn stop_all(members: &mut [Member]) {
         }
     }
     for m in members.iter_mut() {
-        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             match m.child.try_wait() {
                 Ok(Some(_)) | Err(_) => break,
@@ -244,6 +244,20 @@ pub(crate) fn stop_with_parent(command: &mut Command) {
             Ok(())
         });
     }
+}
+
+/// Stops `child` cleanly: SIGTERM, then up to `grace` for it to exit (a devnet removes its
+/// `--ephemeral` directory on the way out), then SIGKILL if it has not.
+pub(crate) fn stop_child(child: &mut Child, grace: Duration) {
+    if matches!(child.try_wait(), Ok(None)) {
+        terminate(child.id());
+        let deadline = Instant::now() + grace;
+        while matches!(child.try_wait(), Ok(None)) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
 }
 
 /// Sends SIGTERM (a clean stop: the node flushes and exits) to `pid`.

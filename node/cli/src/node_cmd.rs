@@ -353,6 +353,15 @@ pub(crate) fn node(
         .enable_all()
         .build()
         .context("starting the async runtime")?;
+    // Signal handlers go in before the RPC server answers, so a stop that arrives as soon as
+    // the node is reachable is still a clean one (an `--ephemeral` devnet removes its dir).
+    let (mut term, mut int) = runtime.block_on(async {
+        use tokio::signal::unix::{SignalKind, signal};
+        anyhow::Ok((
+            signal(SignalKind::terminate()).context("installing the SIGTERM handler")?,
+            signal(SignalKind::interrupt()).context("installing the SIGINT handler")?,
+        ))
+    })?;
     let rpc = runtime.block_on(RpcServer::start(
         Arc::clone(&chain),
         &RpcConfig {
@@ -379,17 +388,15 @@ pub(crate) fn node(
     }
     tracing::info!(%rpc_addr, p2p = %listen, "node running");
     let stopped_by = runtime.block_on(async {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-            .context("installing the SIGTERM handler")?;
         let mut tick = tokio::time::interval(SUPERVISE_EVERY);
         loop {
             tokio::select! {
-                _ = tokio::signal::ctrl_c() => break Ok::<_, anyhow::Error>("SIGINT"),
-                _ = term.recv() => break Ok("SIGTERM"),
-                _ = tick.tick() => if handle.is_finished() { break Ok("consensus") },
+                _ = int.recv() => break "SIGINT",
+                _ = term.recv() => break "SIGTERM",
+                _ = tick.tick() => if handle.is_finished() { break "consensus" },
             }
         }
-    })?;
+    });
     tracing::info!(signal = stopped_by, "stopping");
     runtime.block_on(rpc.stop());
     let result = handle.stop();

@@ -90,6 +90,7 @@ fn main() {
             block_cache_bytes: 2 << 30,
             write_buffer_bytes: 256 << 20,
             background_jobs: 2,
+            ..RocksConfig::default()
         },
     )
     .expect("open rocksdb");
