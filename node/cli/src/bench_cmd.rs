@@ -1,12 +1,16 @@
 //! `cairn bench`: measures a devnet the way a user meets it, from a separate process over
-//! JSON-RPC: cold start (exec → first answer) and `contract_view` latency and throughput at
-//! 1 and N concurrent keep-alive HTTP clients. Prints a table, and JSON with `--json`.
+//! JSON-RPC: cold start (exec → first answer), `contract_view` latency and throughput at 1 and
+//! N concurrent keep-alive HTTP clients, and committed native and token transfers per second
+//! between 10,000 accounts (see [`crate::bench_load`]). Prints a table, and JSON with `--json`.
 //!
 //! ```text
 //! cold start ×R:  spawn `cairn devnet --ephemeral` ─► poll chain_head ─► first answer ─► stop
-//! views:          one devnet ─► deploy a one-slot contract, set it ─► for each client count C:
-//!                 C tasks, each its own HTTP connection, `contract_view(get)` back to back for
-//!                 D seconds ─► every latency kept ─► p50 / p99 / views per second
+//! views:          one devnet (10,000 funded accounts) ─► deploy a one-slot contract, set it ─►
+//!                 for each client count C: C tasks, each its own HTTP connection,
+//!                 `contract_view(get)` back to back for D seconds ─► p50 / p99 / views per second
+//! transfers:      the same devnet ─► N pre-signed native transfers ─► committed tx/s, latency
+//! token:          deploy `contracts/token`, give every account tokens ─► N pre-signed token
+//!                 transfers ─► committed tx/s, latency; every balance checked against a model
 //! ```
 
 use std::net::{SocketAddr, TcpListener};
@@ -16,14 +20,29 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use cairn_client::Client;
-use cairn_primitives::{Address, Amount, Call, Deploy, Hash, TxKind};
+use cairn_primitives::{Address, Amount, Call, Deploy, Hash, MethodCall, Transfer, TxKind};
 use cairn_rpc_api::{Bytes, CairnApiClient, DevApiClient, DevTransaction};
+
+use crate::bench_load::{self, BENCH_ACCOUNTS, LoadRun};
 
 /// Longest wait for a devnet's first answer before the bench gives up.
 pub(crate) const START_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Most concurrent clients one run may ask for.
 pub(crate) const MAX_BENCH_CLIENTS: usize = 1024;
+
+/// Most transactions one workload may pre-sign (about 200 bytes each, held in memory).
+pub(crate) const MAX_BENCH_TXS: usize = 5_000_000;
+
+/// Accounts the cold-start devnets fund: `cairn devnet`'s default.
+const DEFAULT_DEV_ACCOUNTS: u32 = 10;
+
+/// Native units each benchmark transfer moves.
+const TRANSFER_AMOUNT: u128 = 1;
+
+/// Tokens each holder gets before the token workload, and each token transfer moves.
+const TOKEN_GRANT: u128 = 1_000_000;
+const TOKEN_AMOUNT: u128 = 1;
 
 /// Options of `cairn bench`.
 #[derive(clap::Args, Debug, Clone)]
@@ -37,6 +56,21 @@ pub(crate) struct BenchArgs {
     /// Seconds of views per client count.
     #[arg(long, default_value_t = 10)]
     pub(crate) seconds: u64,
+    /// Native transfers to send between the 10,000 accounts (0: skip).
+    #[arg(long, default_value_t = 100_000)]
+    pub(crate) transfers: usize,
+    /// Token transfers to send between the 10,000 holders (0: skip).
+    #[arg(long, default_value_t = 50_000)]
+    pub(crate) token_transfers: usize,
+    /// The token contract's crate (built for wasm32 if it is not already).
+    #[arg(long, default_value = "contracts/token")]
+    pub(crate) token: PathBuf,
+    /// HTTP connections the transfer workloads send over.
+    #[arg(long, default_value_t = 8)]
+    pub(crate) connections: usize,
+    /// Most transactions in flight (sent, not yet in a block); below the node's pool size.
+    #[arg(long, default_value_t = 15_000)]
+    pub(crate) window: usize,
     /// Write the results as JSON to this file too.
     #[arg(long)]
     pub(crate) json: Option<PathBuf>,
@@ -52,6 +86,180 @@ struct ViewRun {
     p50_us: f64,
     p99_us: f64,
 }
+
+/// Native transfers between random pairs of the 10,000 accounts, then every balance checked.
+async fn native_transfers(devnet: &Devnet, args: &BenchArgs) -> anyhow::Result<LoadRun> {
+    let client = Client::new(&devnet.url)?;
+    let chain_id = client.chain_id().await?;
+    let before = bench_load::accounts(&devnet.url, BENCH_ACCOUNTS).await?;
+    let nonces: Vec<u64> = before.iter().map(|a| a.1).collect();
+    eprintln!("bench: signing {} native transfers", args.transfers);
+    let pairs = bench_load::random_pairs(args.transfers, BENCH_ACCOUNTS, 1);
+    let kind = |to| {
+        TxKind::Transfer(Transfer {
+            to: cairn_primitives::dev_account_key(to).address(),
+            amount: Amount::from(TRANSFER_AMOUNT),
+        })
+    };
+    // A transfer's gas is its intrinsic gas, the same for every one (fixed-width encoding).
+    let sample = cairn_primitives::SignedTransaction {
+        tx: cairn_primitives::Transaction {
+            chain_id,
+            nonce: 0,
+            gas_limit: 0,
+            gas_price: Amount::one(),
+            kind: kind(1),
+        },
+        public_key: [0; 32],
+        signature: [0; 64],
+    };
+    let gas = cairn_executor::ExecutorConfig::default()
+        .intrinsic_gas(&sample, cairn_primitives::Canonical::encode(&sample).len());
+    let load = bench_load::presign("native transfers", pairs, chain_id, &nonces, gas, &kind);
+    let mut run = bench_load::drive(
+        &devnet.url,
+        &load,
+        args.connections,
+        args.window,
+        devnet.child.id(),
+    )
+    .await?;
+    run.verified =
+        bench_load::verify_transfers(&devnet.url, &load, TRANSFER_AMOUNT, &before).await?;
+    Ok(run)
+}
+
+/// Deploys the token, gives each of the 10,000 accounts [`TOKEN_GRANT`] tokens, then sends
+/// token transfers between random pairs and checks every balance.
+async fn token_transfers(devnet: &Devnet, args: &BenchArgs) -> anyhow::Result<LoadRun> {
+    eprintln!("bench: building and deploying {}", args.token.display());
+    let code = cairn_testkit::build_wasm(&args.token)
+        .map_err(|e| anyhow::anyhow!("building {}: {e}", args.token.display()))?;
+    let abi = crate::abi_of(&code)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", args.token.display()))?
+        .context("the token has no ABI")?;
+    let abi = cairn_client::Abi::from_json(abi)?;
+    // The bench encodes `transfer` arguments itself; make sure it agrees with the ABI.
+    let probe = cairn_primitives::dev_account_key(1).address();
+    let by_abi = cairn_client::encode_args(
+        abi.method("transfer")?,
+        &serde_json::json!({"to": probe.to_string(), "amount": "1"}),
+    )?;
+    anyhow::ensure!(
+        by_abi == bench_load::token_transfer_args(probe, 1),
+        "the token's `transfer` takes other arguments than (address, u128)"
+    );
+    let total = TOKEN_GRANT * u128::from(BENCH_ACCOUNTS);
+    let init = cairn_client::encode_args(
+        abi.method("new")?,
+        &serde_json::json!({
+            "name": "Bench", "symbol": "BNC", "decimals": 0, "initial_supply": total.to_string()
+        }),
+    )?;
+    let client = Client::new(&devnet.url)?;
+    let from = cairn_primitives::dev_account_key(0).address();
+    let hash = client
+        .rpc()
+        .dev_send(DevTransaction {
+            from,
+            kind: TxKind::Deploy(Deploy {
+                code: code.to_vec(),
+                init: Some(MethodCall {
+                    method: "new".into(),
+                    args: init,
+                }),
+                salt: None,
+                value: Amount::zero(),
+                admin: None,
+            }),
+            nonce: None,
+            gas_limit: None,
+            gas_price: None,
+        })
+        .await?;
+    let receipt = client.pending(hash).wait().await?;
+    let token = receipt
+        .contract_address
+        .with_context(|| format!("the token did not deploy: {:?}", receipt.error))?;
+    let chain_id = client.chain_id().await?;
+    let transfer = move |to: u32| {
+        TxKind::Call(Call {
+            to: token,
+            method: "transfer".into(),
+            args: bench_load::token_transfer_args(
+                cairn_primitives::dev_account_key(to).address(),
+                TOKEN_GRANT,
+            ),
+            value: Amount::zero(),
+        })
+    };
+    // Grants: account 0 pays every other account, within the pool's per-sender limit.
+    let nonces: Vec<u64> = bench_load::accounts(&devnet.url, BENCH_ACCOUNTS)
+        .await?
+        .iter()
+        .map(|a| a.1)
+        .collect();
+    let grants = bench_load::presign(
+        "token grants",
+        (1..BENCH_ACCOUNTS).map(|to| (0, to)).collect(),
+        chain_id,
+        &nonces,
+        TOKEN_GAS_LIMIT,
+        &transfer,
+    );
+    bench_load::drive(&devnet.url, &grants, 1, GRANT_WINDOW, devnet.child.id()).await?;
+    let (_, most) = bench_load::check_receipts(&devnet.url, &grants, BENCH_ACCOUNTS).await?;
+    let before = bench_load::token_balances(&devnet.url, token, BENCH_ACCOUNTS).await?;
+    anyhow::ensure!(
+        before.iter().all(|&b| b == TOKEN_GRANT),
+        "the grants did not give every account {TOKEN_GRANT} tokens"
+    );
+
+    // The measured load. Its transfers cost about what a grant did; twice the most a grant
+    // used leaves room for the difference between a first and a later write of a balance.
+    let nonces: Vec<u64> = bench_load::accounts(&devnet.url, BENCH_ACCOUNTS)
+        .await?
+        .iter()
+        .map(|a| a.1)
+        .collect();
+    let pairs = bench_load::random_pairs(args.token_transfers, BENCH_ACCOUNTS, 2);
+    let load = bench_load::presign(
+        "token transfers",
+        pairs,
+        chain_id,
+        &nonces,
+        most.saturating_mul(2),
+        &move |to| {
+            TxKind::Call(Call {
+                to: token,
+                method: "transfer".into(),
+                args: bench_load::token_transfer_args(
+                    cairn_primitives::dev_account_key(to).address(),
+                    TOKEN_AMOUNT,
+                ),
+                value: Amount::zero(),
+            })
+        },
+    );
+    let mut run = bench_load::drive(
+        &devnet.url,
+        &load,
+        args.connections,
+        args.window,
+        devnet.child.id(),
+    )
+    .await?;
+    run.verified =
+        bench_load::verify_token(&devnet.url, &load, token, TOKEN_AMOUNT, &before).await?;
+    Ok(run)
+}
+
+/// Gas limit of a grant (a first write of the holder's balance); its receipts give the real
+/// figure the measured transfers then use.
+const TOKEN_GAS_LIMIT: u64 = 2_000_000;
+
+/// Grants come from one account, whose pending transactions the pool caps at 256.
+const GRANT_WINDOW: usize = 200;
 
 /// A devnet child process, stopped on drop (cleanly, so it removes its temporary directory).
 struct Devnet {
@@ -69,12 +277,19 @@ fn free_port() -> anyhow::Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
-/// Starts `cairn devnet --ephemeral` on a free port; returns it once spawned.
-fn spawn_devnet() -> anyhow::Result<Devnet> {
+/// Starts `cairn devnet --ephemeral` funding `accounts` accounts on a free port; returns it
+/// once spawned.
+fn spawn_devnet(accounts: u32) -> anyhow::Result<Devnet> {
     let port = free_port()?;
     let exe = std::env::current_exe().context("locating the cairn binary")?;
     let child = Command::new(exe)
-        .args(["devnet", "--ephemeral", "--rpc-addr"])
+        .args([
+            "devnet",
+            "--ephemeral",
+            "--accounts",
+            &accounts.to_string(),
+            "--rpc-addr",
+        ])
         .arg(SocketAddr::from(([127, 0, 0, 1], port)).to_string())
         .env("CAIRN_LOG", "warn")
         .stdout(Stdio::null())
@@ -88,9 +303,9 @@ fn spawn_devnet() -> anyhow::Result<Devnet> {
 }
 
 /// Spawns a devnet and polls `chain_head` until it answers; returns it and the time taken.
-async fn start_timed() -> anyhow::Result<(Devnet, Duration)> {
+async fn start_timed(accounts: u32) -> anyhow::Result<(Devnet, Duration)> {
     let started = Instant::now();
-    let devnet = spawn_devnet()?;
+    let devnet = spawn_devnet(accounts)?;
     let client = Client::new(&devnet.url)?;
     loop {
         if client.head().await.is_ok() {
@@ -242,18 +457,37 @@ pub(crate) fn run(args: &BenchArgs) -> anyhow::Result<()> {
     {
         bail!("--clients must each be in 1..={MAX_BENCH_CLIENTS}");
     }
+    if args.connections == 0 || args.connections > MAX_BENCH_CLIENTS {
+        bail!("--connections must be in 1..={MAX_BENCH_CLIENTS}");
+    }
+    if args.window < 1 || args.window > cairn_mempool::DEFAULT_MAX_POOL_TXS {
+        bail!(
+            "--window must be in 1..={} (the node's pool holds no more)",
+            cairn_mempool::DEFAULT_MAX_POOL_TXS
+        );
+    }
+    for (flag, n) in [
+        ("--transfers", args.transfers),
+        ("--token-transfers", args.token_transfers),
+    ] {
+        if n > MAX_BENCH_TXS {
+            bail!("{flag} {n} is over the limit of {MAX_BENCH_TXS}");
+        }
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
     runtime.block_on(async {
         let mut starts = Vec::new();
         for _ in 0..args.starts {
-            let (devnet, took) = start_timed().await?;
+            let (devnet, took) = start_timed(DEFAULT_DEV_ACCOUNTS).await?;
             drop(devnet);
             starts.push(took);
         }
         starts.sort_unstable();
-        let (devnet, _) = start_timed().await?;
+        eprintln!("bench: starting a devnet with {BENCH_ACCOUNTS} funded accounts");
+        let (devnet, _) = start_timed(BENCH_ACCOUNTS).await?;
+        eprintln!("bench: views");
         let client = Client::new(&devnet.url)?;
         let contract = view_target(&client).await?;
         // Warm the node's caches (compiled module, state) before timing.
@@ -262,7 +496,15 @@ pub(crate) fn run(args: &BenchArgs) -> anyhow::Result<()> {
         for &c in &args.clients {
             runs.push(view_run(&devnet.url, contract, c, args.seconds).await?);
         }
+        let mut loads = Vec::new();
+        if args.transfers > 0 {
+            loads.push(native_transfers(&devnet, args).await?);
+        }
+        if args.token_transfers > 0 {
+            loads.push(token_transfers(&devnet, args).await?);
+        }
         print_table(&starts, &runs);
+        print_loads(&loads, args);
         if let Some(path) = &args.json {
             let ms = |d: &Duration| d.as_secs_f64() * 1e3;
             let json = serde_json::json!({
@@ -278,12 +520,64 @@ pub(crate) fn run(args: &BenchArgs) -> anyhow::Result<()> {
                     "p50_us": r.p50_us,
                     "p99_us": r.p99_us,
                 })).collect::<Vec<_>>(),
+                "workloads": loads.iter().map(|l| serde_json::json!({
+                    "name": l.name,
+                    "txs": l.txs,
+                    "seconds": l.seconds,
+                    "per_second": l.per_second,
+                    "p50_ms": l.p50_ms,
+                    "p99_ms": l.p99_ms,
+                    "retries": l.retries,
+                    "blocks": l.blocks,
+                    "node_cpu_percent": l.node_cpu_percent,
+                    "node_rss_mib": l.node_rss_mib,
+                    "node_peak_rss_mib": l.node_peak_rss_mib,
+                    "verified": l.verified,
+                })).collect::<Vec<_>>(),
             });
             std::fs::write(path, serde_json::to_string_pretty(&json)?)
                 .with_context(|| format!("writing {}", path.display()))?;
         }
         Ok(())
     })
+}
+
+fn print_loads(loads: &[LoadRun], args: &BenchArgs) {
+    if loads.is_empty() {
+        return;
+    }
+    println!();
+    println!(
+        "committed transactions between {BENCH_ACCOUNTS} accounts, {} connections, batches of \
+         {}, at most {} in flight (latency: sent → seen in an executed block):",
+        args.connections,
+        cairn_rpc::MAX_BATCH_LEN,
+        args.window
+    );
+    println!(
+        "  {:<16}  {:>8}  {:>8}  {:>9}  {:>8}  {:>8}  {:>7}  {:>8}  {:>9}",
+        "workload", "txs", "seconds", "tx/s", "p50 ms", "p99 ms", "blocks", "node CPU", "node RSS"
+    );
+    for l in loads {
+        println!(
+            "  {:<16}  {:>8}  {:>8.2}  {:>9.0}  {:>8.1}  {:>8.1}  {:>7}  {:>7.0}%  {:>5.0} MiB",
+            l.name,
+            l.txs,
+            l.seconds,
+            l.per_second,
+            l.p50_ms,
+            l.p99_ms,
+            l.blocks,
+            l.node_cpu_percent,
+            l.node_rss_mib
+        );
+    }
+    for l in loads {
+        println!(
+            "  {}: {} (retried {} sends the pool turned away; node peak RSS {:.0} MiB)",
+            l.name, l.verified, l.retries, l.node_peak_rss_mib
+        );
+    }
 }
 
 fn print_table(starts: &[Duration], runs: &[ViewRun]) {

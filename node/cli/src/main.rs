@@ -5,6 +5,7 @@
 //! client issue.
 
 mod bench_cmd;
+mod bench_load;
 mod bench_net;
 mod client_cmd;
 mod devnet_net;

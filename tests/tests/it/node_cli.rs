@@ -172,8 +172,14 @@ fn cairn_bench_measures_a_devnet_and_writes_json() {
             "1,2",
             "--seconds",
             "1",
-            "--json",
+            "--transfers",
+            "3000",
+            "--token-transfers",
+            "1000",
+            "--token",
         ])
+        .arg(cairn_tests::workspace_root().join("contracts/token"))
+        .arg("--json")
         .arg(&json)
         .output()
         .expect("cairn bench runs");
@@ -197,6 +203,27 @@ fn cairn_bench_measures_a_devnet_and_writes_json() {
         assert!(run["views"].as_u64().is_some_and(|n| n > 0), "{run}");
         assert_eq!(run["errors"], 0, "{run}");
     }
+    // Both write workloads ran to the end and their every receipt and balance was checked.
+    let loads = v["workloads"].as_array().expect("workloads");
+    let names: Vec<&str> = loads.iter().filter_map(|l| l["name"].as_str()).collect();
+    assert_eq!(names, ["native transfers", "token transfers"]);
+    for (load, txs) in loads.iter().zip([3000, 1000]) {
+        assert_eq!(load["txs"], txs, "{load}");
+        assert!(
+            load["per_second"].as_f64().is_some_and(|r| r > 0.0),
+            "{load}"
+        );
+        assert!(load["p99_ms"].as_f64() >= load["p50_ms"].as_f64(), "{load}");
+        assert!(
+            load["node_rss_mib"].as_f64().is_some_and(|m| m > 0.0),
+            "{load}"
+        );
+        let verified = load["verified"].as_str().unwrap_or_default();
+        assert!(
+            verified.starts_with(&format!("{txs} receipts succeeded; 10000 ")),
+            "{verified}"
+        );
+    }
 
     let bad = Command::new(cairn_bin())
         .args(["bench", "--clients", "0"])
@@ -204,6 +231,12 @@ fn cairn_bench_measures_a_devnet_and_writes_json() {
         .expect("runs");
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--clients"));
+    let bad = Command::new(cairn_bin())
+        .args(["bench", "--window", "20001"])
+        .output()
+        .expect("runs");
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--window must be in 1..=20000"));
 }
 
 #[test]
