@@ -220,6 +220,7 @@ pub(crate) async fn drive(
     node_pid: u32,
 ) -> anyhow::Result<LoadRun> {
     let n = load.txs.len();
+    eprintln!("bench: sending {n} {}", load.name);
     // Only looked up, never iterated: its order cannot leak into anything.
     #[allow(clippy::disallowed_types)]
     let index: HashMap<Hash, usize> = load

@@ -14,7 +14,7 @@
 //! dev_revert     ─► DevOp::Restore    ─┘  (the undo log of `Chain::snapshot`)
 //! ```
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -38,7 +38,10 @@ pub const MAX_RESTORE_TX_BYTES: usize = 256 * 1024;
 /// The `DevApi` implementation (devnet only).
 pub(crate) struct DevNode {
     node: RpcNode,
-    keys: Vec<SecretKey>,
+    /// The dev keys in order, each with its address (derived once: a devnet may fund 10,000).
+    keys: Vec<(Address, SecretKey)>,
+    /// Index into `keys` by address.
+    key_index: BTreeMap<Address, usize>,
     /// The genesis's dev authority key, when the genesis names one.
     authority: Option<SecretKey>,
     /// Accounts `dev_send` may send from without their key.
@@ -51,6 +54,8 @@ impl DevNode {
     pub(crate) fn new(chain: Arc<Chain>, keys: Vec<SecretKey>) -> Self {
         let authority = Some(dev_authority_key())
             .filter(|k| chain.genesis().dev_authority == Some(k.address()));
+        let keys: Vec<(Address, SecretKey)> = keys.into_iter().map(|k| (k.address(), k)).collect();
+        let key_index = keys.iter().enumerate().map(|(i, (a, _))| (*a, i)).collect();
         Self {
             node: RpcNode {
                 chain,
@@ -58,6 +63,7 @@ impl DevNode {
                 view_timeout: Duration::ZERO,
             },
             keys,
+            key_index,
             authority,
             impersonated: Mutex::new(BTreeSet::new()),
             authority_nonce: tokio::sync::Mutex::new(()),
@@ -69,7 +75,7 @@ impl DevNode {
     }
 
     fn key(&self, address: &Address) -> Option<&SecretKey> {
-        self.keys.iter().find(|k| k.address() == *address)
+        self.key_index.get(address).map(|&i| &self.keys[i].1)
     }
 
     fn authority(&self) -> RpcResult<&SecretKey> {
@@ -288,15 +294,15 @@ impl DevApiServer for DevNode {
     async fn dev_accounts(&self) -> RpcResult<Vec<DevAccount>> {
         self.keys
             .iter()
-            .map(|k| {
+            .map(|(address, k)| {
                 let balance = self
                     .chain()
-                    .account(&k.address())
+                    .account(address)
                     .map_err(|e| internal(&e))?
                     .map(|a| a.balance)
                     .unwrap_or_default();
                 Ok(DevAccount {
-                    address: k.address(),
+                    address: *address,
                     secret_key: Bytes(k.to_bytes().to_vec()),
                     balance,
                 })
