@@ -429,6 +429,30 @@ impl Chain {
         Ok(hash)
     }
 
+    /// Admits many encoded transactions at once: decoding and signature checks run as one
+    /// batch (see [`Mempool::insert_batch`]); result `i` is what [`Self::submit`] would have
+    /// returned for `raws[i]` sent one by one. Admitted ones are gossiped like `submit`'s.
+    pub fn submit_batch(&self, raws: Vec<Vec<u8>>) -> Vec<AdmitResult> {
+        let forward = self.gossip.get().map(|_| raws.clone());
+        let results = self
+            .mempool
+            .insert_batch(raws, &CommittedAccounts(&self.state));
+        if results.iter().any(Result::is_ok) {
+            self.work.notify_one();
+        }
+        for hash in results.iter().flatten() {
+            let _ = self.admitted.send(*hash);
+        }
+        if let (Some(raws), Some(gossip)) = (forward, self.gossip.get()) {
+            for (raw, result) in raws.into_iter().zip(&results) {
+                if result.is_ok() {
+                    gossip(raw);
+                }
+            }
+        }
+        results
+    }
+
     /// Admits a transaction another validator forwarded (never forwarded again: validators
     /// are fully connected).
     ///

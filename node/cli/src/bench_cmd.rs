@@ -548,10 +548,10 @@ fn print_loads(loads: &[LoadRun], args: &BenchArgs) {
     }
     println!();
     println!(
-        "committed transactions between {BENCH_ACCOUNTS} accounts, {} connections, batches of \
-         {}, at most {} in flight (latency: sent → seen in an executed block):",
+        "committed transactions between {BENCH_ACCOUNTS} accounts, {} connections, \
+         tx_sendBatch of {}, at most {} in flight (latency: sent → seen in an executed block):",
         args.connections,
-        cairn_rpc::MAX_BATCH_LEN,
+        bench_load::SEND_BATCH,
         args.window
     );
     println!(

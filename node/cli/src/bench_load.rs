@@ -6,7 +6,7 @@
 //! untimed:  devnet with 10,000 funded accounts ─► pairs (from round robin, to random) ─►
 //!           every transaction signed and hashed up front, on every core
 //! timed:    C connections, each sending its senders' transactions in nonce order as JSON-RPC
-//!           batches of `tx_send`, at most W in flight (sent, not yet in a block)
+//!           `tx_sendBatch` calls of 500, at most W in flight (sent, not yet in a block)
 //!           a watcher polls chain_head and reads each new block's transaction hashes
 //!           └─► latency = seen in an executed block − sent; end = the last one seen
 //! untimed:  every receipt fetched (status success), every account's nonce and balance (or
@@ -24,7 +24,7 @@ use cairn_client::Client;
 use cairn_primitives::{
     Address, Amount, Canonical as _, Hash, SecretKey, Transaction, TxKind, dev_account_key,
 };
-use cairn_rpc_api::{BlockId, BlockTransactions, Bytes, ErrorCode};
+use cairn_rpc_api::{BlockId, BlockTransactions, Bytes, CairnApiClient as _, ErrorCode};
 use jsonrpsee::core::client::ClientT as _;
 use jsonrpsee::core::params::BatchRequestBuilder;
 use jsonrpsee::rpc_params;
@@ -32,8 +32,12 @@ use jsonrpsee::rpc_params;
 /// Accounts the write workloads spread over: the most a devnet genesis funds.
 pub(crate) const BENCH_ACCOUNTS: u32 = cairn_chain::MAX_DEV_ACCOUNTS;
 
-/// Calls per JSON-RPC batch: the node's limit.
+/// Calls per JSON-RPC batch (receipts, accounts, views): the node's limit.
 const BATCH: usize = cairn_rpc::MAX_BATCH_LEN as usize;
+
+/// Transactions per `tx_sendBatch` call: half the node's limit, so a connection's next call
+/// is on its way while the node verifies the last one's signatures.
+pub(crate) const SEND_BATCH: usize = cairn_rpc_api::MAX_SEND_BATCH / 2;
 
 /// Longest the bench waits for the chain to include anything more before it gives up.
 const STALL_TIMEOUT: Duration = Duration::from_secs(60);
@@ -292,7 +296,7 @@ pub(crate) async fn drive(
             let client = client?;
             let mut sent_at = Vec::with_capacity(lane.len());
             let mut retries = 0usize;
-            for part in lane.chunks(BATCH) {
+            for part in lane.chunks(SEND_BATCH.min(window)) {
                 // The watcher may count a transaction before its sender does.
                 while sent
                     .load(Ordering::Relaxed)
@@ -305,18 +309,23 @@ pub(crate) async fn drive(
                 let mut todo: Vec<usize> = part.to_vec();
                 let give_up = Instant::now() + STALL_TIMEOUT;
                 while !todo.is_empty() {
-                    let mut batch = BatchRequestBuilder::new();
-                    for &i in &todo {
-                        batch.insert("tx_send", rpc_params![Bytes(load.txs[i].raw.clone())])?;
-                    }
+                    let raws = todo
+                        .iter()
+                        .map(|&i| Bytes(load.txs[i].raw.clone()))
+                        .collect();
                     let t = Instant::now();
-                    let answers = client.rpc().batch_request::<Hash>(batch).await?;
+                    let answers = client.rpc().tx_send_batch(raws).await?;
                     let mut again = Vec::new();
                     for (&i, answer) in todo.iter().zip(answers) {
-                        match answer {
-                            Ok(_) => sent_at.push((i, t)),
-                            Err(e) if busy(e.code()) => again.push(i),
-                            Err(e) => bail!("the node refused a {} transaction: {e}", load.name),
+                        match answer.error {
+                            None => sent_at.push((i, t)),
+                            Some(e) if busy(e.code) => again.push(i),
+                            Some(e) => bail!(
+                                "the node refused a {} transaction: {} (code {})",
+                                load.name,
+                                e.message,
+                                e.code
+                            ),
                         }
                     }
                     sent.fetch_add(todo.len() - again.len(), Ordering::Relaxed);

@@ -28,8 +28,8 @@ use cairn_rpc_api::{
 };
 use cairn_rpc_api::{
     AccountInfo, BlockId, BlockInfo, BlockTransactions, Bytes, CairnApiServer, DevApiServer,
-    ErrorCode, EventFields, EventLog, EventQuery, Head, NodeHealth, NodeInfo, PendingTx,
-    ReceiptInfo, TxInfo, TxLocation,
+    ErrorCode, EventFields, EventLog, EventQuery, Head, MAX_SEND_BATCH, NodeHealth, NodeInfo,
+    PendingTx, ReceiptInfo, SendError, SendOutcome, TxInfo, TxLocation,
 };
 use cairn_state::{Account, StateError, StateReader, StateView};
 use cairn_storage::RocksStore;
@@ -773,6 +773,40 @@ impl CairnApiServer for RpcNode {
             .await
             .map_err(|e| internal(&e))?
             .map_err(|r| reject_error(&r))
+    }
+
+    async fn tx_send_batch(&self, raws: Vec<Bytes>) -> RpcResult<Vec<SendOutcome>> {
+        if raws.len() > MAX_SEND_BATCH {
+            return Err(invalid_params(format!(
+                "{} transactions in one tx_sendBatch; the most is {MAX_SEND_BATCH}",
+                raws.len()
+            )));
+        }
+        let chain = Arc::clone(&self.chain);
+        let raws = raws.into_iter().map(|b| b.0).collect();
+        // Signature checks: keep them off the async workers.
+        let results = tokio::task::spawn_blocking(move || chain.submit_batch(raws))
+            .await
+            .map_err(|e| internal(&e))?;
+        Ok(results
+            .into_iter()
+            .map(|r| match r {
+                Ok(hash) => SendOutcome {
+                    hash: Some(hash),
+                    error: None,
+                },
+                Err(reason) => {
+                    let e = reject_error(&reason);
+                    SendOutcome {
+                        hash: None,
+                        error: Some(SendError {
+                            code: e.code(),
+                            message: e.message().to_owned(),
+                        }),
+                    }
+                }
+            })
+            .collect())
     }
 
     async fn tx_send_and_wait(

@@ -6,8 +6,8 @@ use jsonrpsee::proc_macros::rpc;
 
 use crate::{
     AccountInfo, AmountDec, BlockId, BlockInfo, Bytes, DevAccount, DevTransaction, EventLog,
-    EventQuery, Head, NodeHealth, NodeInfo, PendingTx, ProofInfo, ReceiptInfo, SimulationInfo,
-    TraceInfo, TxInfo, TxRequest, ViewResult,
+    EventQuery, Head, NodeHealth, NodeInfo, PendingTx, ProofInfo, ReceiptInfo, SendOutcome,
+    SimulationInfo, TraceInfo, TxInfo, TxRequest, ViewResult,
 };
 
 /// The core methods: chain, state and transaction submission.
@@ -51,6 +51,12 @@ pub trait CairnApi {
     /// to the mempool. Admission failures are errors with a Cairn code (see [`crate::ErrorCode`]).
     #[method(name = "tx_send")]
     async fn tx_send(&self, raw: Bytes) -> RpcResult<Hash>;
+
+    /// `tx_sendBatch(raws)`: submit up to `MAX_SEND_BATCH` encoded transactions in one call;
+    /// their signatures are verified as one batch. One outcome per transaction, in order: the
+    /// hash, or the error `tx_send` would have returned for it, as if sent one by one.
+    #[method(name = "tx_sendBatch")]
+    async fn tx_send_batch(&self, raws: Vec<Bytes>) -> RpcResult<Vec<SendOutcome>>;
 
     /// `tx_sendAndWait(raw, timeout_ms?)`: submit and wait for the receipt.
     #[method(name = "tx_sendAndWait")]

@@ -584,6 +584,29 @@ pub struct TraceInfo {
     pub calls: Vec<CallFrameInfo>,
 }
 
+/// Most transactions one `tx_sendBatch` call may carry (the request body limit also applies).
+pub const MAX_SEND_BATCH: usize = 1_000;
+
+/// One transaction's outcome in `tx_sendBatch`: its hash once admitted, or why not.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SendOutcome {
+    /// The transaction hash, when admitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hash: Option<Hash>,
+    /// The rejection, with the code and message `tx_send` would have returned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<SendError>,
+}
+
+/// A rejection inside `tx_sendBatch`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SendError {
+    /// The Cairn error code (see [`crate::ErrorCode`]).
+    pub code: i32,
+    /// What was wrong.
+    pub message: String,
+}
+
 /// `contract_view`'s result.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ViewResult {
