@@ -872,3 +872,74 @@ fn unpayable_unverifiable_and_endless_requests_get_their_errors() {
         assert_eq!(call_code(e), -32602);
     });
 }
+
+#[test]
+fn tx_send_batch_admits_each_valid_transaction_and_names_each_bad_one() {
+    use cairn_primitives::{Canonical as _, Transaction};
+    let _serial = crate::node_restart::serial();
+    let dir = tempfile::tempdir().expect("dir");
+    let (_node, url) = devnet(&dir.path().join("d"));
+    runtime().block_on(async {
+        let rpc = jsonrpsee::http_client::HttpClientBuilder::default()
+            .build(&url)
+            .expect("client");
+        let chain_id = rpc.chain_id().await.expect("chain_id");
+        let to = Address([0x55; 20]);
+        let transfer = |key: &cairn_primitives::SecretKey, nonce| {
+            key.sign_tx(Transaction {
+                chain_id,
+                nonce,
+                gas_limit: 100_000,
+                gas_price: Amount::one(),
+                kind: TxKind::Transfer(Transfer {
+                    to,
+                    amount: Amount::from(3u64),
+                }),
+            })
+        };
+        let good: Vec<_> = (0..5).map(|n| transfer(&dev_key(0), n)).collect();
+        let mut forged = transfer(&dev_key(1), 0);
+        forged.signature[0] ^= 1;
+        let mut raws: Vec<Bytes> = good.iter().map(|t| Bytes(t.encode())).collect();
+        raws.insert(2, Bytes(forged.encode()));
+        raws.push(Bytes(vec![1, 2, 3]));
+        raws.push(Bytes(good[0].encode()));
+        let out = rpc.tx_send_batch(raws).await.expect("tx_sendBatch");
+        assert_eq!(out.len(), 8);
+        let hashes: Vec<_> = out.iter().map(|o| o.hash).collect();
+        for (i, t) in [0, 1, 3, 4, 5].into_iter().zip(&good) {
+            assert_eq!(hashes[i], Some(t.tx_hash()), "{out:?}");
+        }
+        let code = |i: usize| out[i].error.as_ref().map(|e| e.code);
+        assert_eq!(code(2), Some(ErrorCode::InvalidSignature.code()));
+        assert_eq!(code(6), Some(ErrorCode::InvalidTransaction.code()));
+        assert_eq!(code(7), Some(ErrorCode::AlreadyKnown.code()));
+
+        // The five admitted transfers land; the rest never existed.
+        rpc.dev_mine(None).await.ok();
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            let account = rpc.state_get_account(to, None).await.expect("account");
+            if account.balance == Amount::from(15u64) {
+                break;
+            }
+            assert!(std::time::Instant::now() < deadline, "{account:?}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+
+        // Over the limit: one clear error, nothing admitted.
+        let too_many =
+            vec![Bytes(transfer(&dev_key(2), 0).encode()); cairn_rpc_api::MAX_SEND_BATCH + 1];
+        let e = rpc
+            .tx_send_batch(too_many)
+            .await
+            .expect_err("over the limit");
+        assert_eq!(call_code(e), -32602);
+        let account = rpc
+            .state_get_account(dev_key(2).address(), None)
+            .await
+            .expect("account");
+        assert_eq!(account.nonce, 0);
+        assert!(rpc.tx_pending(None).await.expect("pending").is_empty());
+    });
+}
