@@ -274,6 +274,7 @@ pub const CORE_METHODS: &[&str] = &[
     "chain_getReceipt",
     "state_getAccount",
     "tx_send",
+    "tx_sendBatch",
     "tx_sendAndWait",
     "node_health",
     "node_info",
