@@ -37,8 +37,10 @@ apt_missing=()
 command -v c++ >/dev/null 2>&1 || apt_missing+=(g++)
 command -v make >/dev/null 2>&1 || apt_missing+=(make)
 # Any one of these is enough for bindgen (ls fails if one pattern matches nothing, so test each).
+# libclang-cpp.so (which some images carry without libclang) is not: bindgen needs the C API.
 have_libclang=""
-for pattern in /usr/lib/llvm-*/lib/libclang*.so* /usr/lib/*-linux-gnu/libclang*.so*; do
+for pattern in /usr/lib/llvm-*/lib/libclang.so* /usr/lib/llvm-*/lib/libclang-[0-9]*.so* \
+    /usr/lib/*-linux-gnu/libclang.so* /usr/lib/*-linux-gnu/libclang-[0-9]*.so*; do
     if [ -e "$pattern" ]; then have_libclang=yes; break; fi
 done
 [ -n "$have_libclang" ] || apt_missing+=(libclang-dev)
