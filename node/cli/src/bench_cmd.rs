@@ -23,7 +23,7 @@ use cairn_client::Client;
 use cairn_primitives::{Address, Amount, Call, Deploy, Hash, MethodCall, Transfer, TxKind};
 use cairn_rpc_api::{Bytes, CairnApiClient, DevApiClient, DevTransaction};
 
-use crate::bench_load::{self, BENCH_ACCOUNTS, LoadRun};
+use crate::bench_load::{self, BENCH_ACCOUNTS, LoadRun, ViewFigures};
 
 /// Longest wait for a devnet's first answer before the bench gives up.
 pub(crate) const START_TIMEOUT: Duration = Duration::from_secs(60);
@@ -36,6 +36,9 @@ pub(crate) const MAX_BENCH_TXS: usize = 5_000_000;
 
 /// Accounts the cold-start devnets fund: `cairn devnet`'s default.
 const DEFAULT_DEV_ACCOUNTS: u32 = 10;
+
+/// Cold starts timed per peer: a Hardhat start takes seconds.
+const PEER_STARTS: u32 = 3;
 
 /// Native units each benchmark transfer moves.
 const TRANSFER_AMOUNT: u128 = 1;
@@ -74,17 +77,9 @@ pub(crate) struct BenchArgs {
     /// Write the results as JSON to this file too.
     #[arg(long)]
     pub(crate) json: Option<PathBuf>,
-}
-
-/// One client count's view figures.
-#[derive(Debug)]
-struct ViewRun {
-    clients: usize,
-    views: usize,
-    errors: usize,
-    per_second: f64,
-    p50_us: f64,
-    p99_us: f64,
+    /// The peers (Hardhat, Ganache) measured in the same run.
+    #[command(flatten)]
+    pub(crate) peer: crate::bench_peers::PeerArgs,
 }
 
 /// Native transfers between random pairs of the 10,000 accounts, then every balance checked.
@@ -116,16 +111,9 @@ async fn native_transfers(devnet: &Devnet, args: &BenchArgs) -> anyhow::Result<L
     let gas = cairn_executor::ExecutorConfig::default()
         .intrinsic_gas(&sample, cairn_primitives::Canonical::encode(&sample).len());
     let load = bench_load::presign("native transfers", pairs, chain_id, &nonces, gas, &kind);
-    let mut run = bench_load::drive(
-        &devnet.url,
-        &load,
-        args.connections,
-        args.window,
-        devnet.child.id(),
-    )
-    .await?;
+    let mut run = bench_load::drive(devnet.target(), &load, args.connections, args.window).await?;
     run.verified =
-        bench_load::verify_transfers(&devnet.url, &load, TRANSFER_AMOUNT, &before).await?;
+        bench_load::verify_transfers(devnet.target(), &load, TRANSFER_AMOUNT, &before).await?;
     Ok(run)
 }
 
@@ -207,8 +195,8 @@ async fn token_transfers(devnet: &Devnet, args: &BenchArgs) -> anyhow::Result<Lo
         TOKEN_GAS_LIMIT,
         &transfer,
     );
-    bench_load::drive(&devnet.url, &grants, 1, GRANT_WINDOW, devnet.child.id()).await?;
-    let (_, most) = bench_load::check_receipts(&devnet.url, &grants, BENCH_ACCOUNTS).await?;
+    bench_load::drive(devnet.target(), &grants, 1, GRANT_WINDOW).await?;
+    let (_, most) = bench_load::check_receipts(devnet.target(), &grants, BENCH_ACCOUNTS).await?;
     let before = bench_load::token_balances(&devnet.url, token, BENCH_ACCOUNTS).await?;
     anyhow::ensure!(
         before.iter().all(|&b| b == TOKEN_GRANT),
@@ -241,16 +229,9 @@ async fn token_transfers(devnet: &Devnet, args: &BenchArgs) -> anyhow::Result<Lo
             })
         },
     );
-    let mut run = bench_load::drive(
-        &devnet.url,
-        &load,
-        args.connections,
-        args.window,
-        devnet.child.id(),
-    )
-    .await?;
+    let mut run = bench_load::drive(devnet.target(), &load, args.connections, args.window).await?;
     run.verified =
-        bench_load::verify_token(&devnet.url, &load, token, TOKEN_AMOUNT, &before).await?;
+        bench_load::verify_token(devnet.target(), &load, token, TOKEN_AMOUNT, &before).await?;
     Ok(run)
 }
 
@@ -273,7 +254,17 @@ impl Drop for Devnet {
     }
 }
 
-fn free_port() -> anyhow::Result<u16> {
+impl Devnet {
+    fn target(&self) -> bench_load::Target<'_> {
+        bench_load::Target {
+            url: &self.url,
+            dialect: bench_load::Dialect::Cairn,
+            pid: self.child.id(),
+        }
+    }
+}
+
+pub(crate) fn free_port() -> anyhow::Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
@@ -382,10 +373,6 @@ async fn view_target(client: &Client) -> anyhow::Result<Address> {
     Ok(contract)
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> f64 {
-    rank(sorted.len(), p).map_or(0.0, |i| sorted[i].as_secs_f64() * 1e6)
-}
-
 /// The index of percentile `p` (0..=1, nearest rank) in a sorted list of `len` samples;
 /// `None` when there are none.
 pub(crate) fn rank(len: usize, p: f64) -> Option<usize> {
@@ -398,54 +385,26 @@ pub(crate) fn rank(len: usize, p: f64) -> Option<usize> {
         .map(|last| (last as f64 * p).round() as usize)
 }
 
-/// `clients` tasks viewing back to back for `seconds`, each on its own connection.
+/// `clients` tasks calling `contract_view(get)` back to back for `seconds`.
 async fn view_run(
     url: &str,
     contract: Address,
     clients: usize,
     seconds: u64,
-) -> anyhow::Result<ViewRun> {
-    let deadline = Instant::now() + Duration::from_secs(seconds);
-    let mut tasks = Vec::with_capacity(clients);
-    for _ in 0..clients {
-        let client = Client::new(url)?;
-        tasks.push(tokio::spawn(async move {
-            let mut latencies = Vec::new();
-            let mut errors = 0usize;
-            while Instant::now() < deadline {
-                let t = Instant::now();
-                let r = client
-                    .rpc()
-                    .contract_view(contract, "get".into(), Bytes::default(), None)
-                    .await;
-                match r {
-                    Ok(v) if v.return_data == [7; 16] => latencies.push(t.elapsed()),
-                    _ => errors += 1,
-                }
-            }
-            (latencies, errors)
-        }));
-    }
-    let started = Instant::now();
-    let mut all = Vec::new();
-    let mut errors = 0;
-    for t in tasks {
-        let (l, e) = t.await?;
-        all.extend(l);
-        errors += e;
-    }
-    let elapsed = started.elapsed().as_secs_f64().max(1e-9);
-    all.sort_unstable();
-    #[allow(clippy::cast_precision_loss)]
-    let per_second = all.len() as f64 / elapsed;
-    Ok(ViewRun {
-        clients,
-        views: all.len(),
-        errors,
-        per_second,
-        p50_us: percentile(&all, 0.50),
-        p99_us: percentile(&all, 0.99),
+) -> anyhow::Result<ViewFigures> {
+    bench_load::views(clients, seconds, url, move |client: Client| async move {
+        let v = client
+            .rpc()
+            .contract_view(contract, "get".into(), Bytes::default(), None)
+            .await?;
+        anyhow::ensure!(
+            v.return_data == [7; 16],
+            "the view returned {:?}",
+            v.return_data
+        );
+        Ok(())
     })
+    .await
 }
 
 /// `cairn bench`.
@@ -503,8 +462,31 @@ pub(crate) fn run(args: &BenchArgs) -> anyhow::Result<()> {
         if args.token_transfers > 0 {
             loads.push(token_transfers(&devnet, args).await?);
         }
-        print_table(&starts, &runs);
-        print_loads(&loads, args);
+        drop(devnet);
+        let mut peer_json = serde_json::Value::Null;
+        if let Some(dir) = &args.peer.peers {
+            let peers = crate::bench_peers::run(
+                &args.peer,
+                dir,
+                args.starts.min(PEER_STARTS),
+                &args.clients,
+                args.seconds,
+                args.connections,
+                args.window,
+            )
+            .await?;
+            let our_start = starts
+                .get(starts.len() / 2)
+                .map_or(0.0, |d| d.as_secs_f64() * 1e3);
+            let ratios = crate::bench_peers::ratios(&loads, &runs, our_start, &peers);
+            print_table(&starts, &runs);
+            print_loads(&loads, args);
+            crate::bench_peers::print(&peers, &ratios);
+            peer_json = crate::bench_peers::json(&peers, &ratios);
+        } else {
+            print_table(&starts, &runs);
+            print_loads(&loads, args);
+        }
         if let Some(path) = &args.json {
             let ms = |d: &Duration| d.as_secs_f64() * 1e3;
             let json = serde_json::json!({
@@ -534,6 +516,7 @@ pub(crate) fn run(args: &BenchArgs) -> anyhow::Result<()> {
                     "node_peak_rss_mib": l.node_peak_rss_mib,
                     "verified": l.verified,
                 })).collect::<Vec<_>>(),
+                "peers": peer_json,
             });
             std::fs::write(path, serde_json::to_string_pretty(&json)?)
                 .with_context(|| format!("writing {}", path.display()))?;
@@ -580,7 +563,7 @@ fn print_loads(loads: &[LoadRun], args: &BenchArgs) {
     }
 }
 
-fn print_table(starts: &[Duration], runs: &[ViewRun]) {
+fn print_table(starts: &[Duration], runs: &[ViewFigures]) {
     let ms = |d: &Duration| d.as_secs_f64() * 1e3;
     println!(
         "devnet cold start (exec → first chain_head answer), {} runs:",

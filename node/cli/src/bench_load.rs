@@ -33,7 +33,7 @@ use jsonrpsee::rpc_params;
 pub(crate) const BENCH_ACCOUNTS: u32 = cairn_chain::MAX_DEV_ACCOUNTS;
 
 /// Calls per JSON-RPC batch (receipts, accounts, views): the node's limit.
-const BATCH: usize = cairn_rpc::MAX_BATCH_LEN as usize;
+pub(crate) const BATCH: usize = cairn_rpc::MAX_BATCH_LEN as usize;
 
 /// Transactions per `tx_sendBatch` call: half the node's limit, so a connection's next call
 /// is on its way while the node verifies the last one's signatures.
@@ -42,8 +42,12 @@ pub(crate) const SEND_BATCH: usize = cairn_rpc_api::MAX_SEND_BATCH / 2;
 /// Longest the bench waits for the chain to include anything more before it gives up.
 const STALL_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// How often the watcher asks for the head.
+/// How often the watcher asks Cairn for the head.
 const WATCH_EVERY: Duration = Duration::from_millis(2);
+
+/// How often the watcher asks an Ethereum peer for the head: less often, because a
+/// single-threaded JavaScript node pays for every poll out of its transaction throughput.
+const ETH_WATCH_EVERY: Duration = Duration::from_millis(20);
 
 /// A transaction signed ahead of the timed region.
 pub(crate) struct Signed {
@@ -58,6 +62,52 @@ pub(crate) struct Load {
     txs: Vec<Signed>,
     /// (from, to) account indices of each transaction.
     pairs: Vec<(u32, u32)>,
+}
+
+impl Load {
+    /// A workload of transactions signed elsewhere (the peers' Ethereum transactions): each
+    /// raw transaction with its sender's account index, and the (from, to) pairs they follow.
+    pub(crate) fn from_signed(
+        name: &'static str,
+        txs: Vec<(Vec<u8>, u32)>,
+        pairs: Vec<(u32, u32)>,
+    ) -> Self {
+        let txs = txs
+            .into_iter()
+            .map(|(raw, sender)| Signed {
+                hash: Hash::of(&raw),
+                raw,
+                sender,
+            })
+            .collect();
+        Self { name, txs, pairs }
+    }
+
+    /// The (from, to) account indices of each transaction, in sending order.
+    pub(crate) fn pairs(&self) -> &[(u32, u32)] {
+        &self.pairs
+    }
+
+    /// The transactions whose receipts a check fetches: all of them up to
+    /// [`MAX_RECEIPT_CHECKS`], else an evenly spaced sample; each as (hash, sender).
+    pub(crate) fn receipt_sample(&self) -> Vec<(Hash, u32)> {
+        let step = self.txs.len().div_ceil(MAX_RECEIPT_CHECKS).max(1);
+        self.txs
+            .iter()
+            .step_by(step)
+            .map(|t| (t.hash, t.sender))
+            .collect()
+    }
+
+    /// Whether [`Load::receipt_sample`] leaves transactions out.
+    pub(crate) fn sampled(&self) -> bool {
+        self.txs.len() > MAX_RECEIPT_CHECKS
+    }
+
+    /// Each transaction's sender, in sending order.
+    pub(crate) fn senders(&self) -> impl Iterator<Item = u32> + '_ {
+        self.txs.iter().map(|t| t.sender)
+    }
 }
 
 /// What one workload measured.
@@ -75,6 +125,69 @@ pub(crate) struct LoadRun {
     pub(crate) node_peak_rss_mib: f64,
     pub(crate) blocks: u64,
     pub(crate) verified: String,
+}
+
+/// One client count's view figures.
+#[derive(Debug, Clone)]
+pub(crate) struct ViewFigures {
+    pub(crate) clients: usize,
+    pub(crate) views: usize,
+    pub(crate) errors: usize,
+    pub(crate) per_second: f64,
+    pub(crate) p50_us: f64,
+    pub(crate) p99_us: f64,
+}
+
+/// `clients` tasks calling `view` back to back for `seconds`, each on its own keep-alive
+/// connection to `url`; a view counts when `view` returns `Ok`, else it is an error.
+pub(crate) async fn views<F, Fut>(
+    clients: usize,
+    seconds: u64,
+    url: &str,
+    view: F,
+) -> anyhow::Result<ViewFigures>
+where
+    F: Fn(Client) -> Fut + Clone + Send + 'static,
+    Fut: std::future::Future<Output = anyhow::Result<()>> + Send + 'static,
+{
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let mut tasks = Vec::with_capacity(clients);
+    for _ in 0..clients {
+        let client = Client::new(url)?;
+        let view = view.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            let mut errors = 0usize;
+            while Instant::now() < deadline {
+                let t = Instant::now();
+                match view(client.clone()).await {
+                    Ok(()) => latencies.push(t.elapsed()),
+                    Err(_) => errors += 1,
+                }
+            }
+            (latencies, errors)
+        }));
+    }
+    let started = Instant::now();
+    let mut all = Vec::new();
+    let mut errors = 0;
+    for t in tasks {
+        let (l, e) = t.await?;
+        all.extend(l);
+        errors += e;
+    }
+    let elapsed = started.elapsed().as_secs_f64().max(1e-9);
+    all.sort_unstable();
+    let us = |p| ms_percentile(&all, p) * 1e3;
+    #[allow(clippy::cast_precision_loss)]
+    Ok(ViewFigures {
+        clients,
+        views: all.len(),
+        errors,
+        per_second: all.len() as f64 / elapsed,
+        p50_us: us(0.50),
+        p99_us: us(0.99),
+    })
 }
 
 /// A deterministic stream of pseudo-random numbers (splitmix64): the same pairs every run.
@@ -214,15 +327,168 @@ fn busy(code: i32) -> bool {
     .any(|c| *c as i32 == code)
 }
 
-/// Sends `load` over `connections` connections with at most `window` in flight, until every
-/// transaction is in an executed block. `node_pid` is the node process, for CPU and memory.
+/// Which JSON-RPC dialect the node under load speaks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Dialect {
+    /// Cairn's own API: `tx_sendBatch`, `chain_head`, `chain_getBlock`.
+    Cairn,
+    /// Ethereum's (Hardhat, Ganache): `eth_sendRawTransaction` in JSON-RPC batches,
+    /// `eth_blockNumber`, `eth_getBlockByNumber`.
+    Eth,
+}
+
+/// The node a workload drives: its RPC address, dialect and process (for CPU and memory).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Target<'a> {
+    /// `http://host:port`.
+    pub(crate) url: &'a str,
+    /// What it speaks.
+    pub(crate) dialect: Dialect,
+    /// The node's process id.
+    pub(crate) pid: u32,
+}
+
+/// Most blocks the watcher asks an Ethereum node for in one JSON-RPC batch (with automine,
+/// every transaction is a block).
+const ETH_BLOCKS_PER_BATCH: u64 = 200;
+
+/// The transaction hashes of one Ethereum block, as `eth_getBlockByNumber(n, false)` gives them.
+#[derive(Debug, serde::Deserialize)]
+struct EthBlock {
+    transactions: Vec<Hash>,
+}
+
+impl Target<'_> {
+    /// The height of the newest executed block.
+    async fn head(&self, client: &Client) -> anyhow::Result<u64> {
+        Ok(match self.dialect {
+            Dialect::Cairn => client.head().await?.height,
+            Dialect::Eth => {
+                let n: String = client
+                    .rpc()
+                    .request("eth_blockNumber", rpc_params![])
+                    .await?;
+                u64::try_from(crate::eth::quantity(&n)?)?
+            }
+        })
+    }
+
+    /// The transaction hashes of blocks `from..=to`, block by block.
+    async fn block_hashes(&self, client: &Client, from: u64, to: u64) -> anyhow::Result<Vec<Hash>> {
+        let mut out = Vec::new();
+        match self.dialect {
+            Dialect::Cairn => {
+                for h in from..=to {
+                    let block = client
+                        .block(Some(BlockId::Height(h)), false)
+                        .await?
+                        .with_context(|| format!("block {h} is missing"))?;
+                    if let BlockTransactions::Hashes(hashes) = block.transactions {
+                        out.extend(hashes);
+                    }
+                }
+            }
+            Dialect::Eth => {
+                let mut h = from;
+                while h <= to {
+                    let last = to.min(h + ETH_BLOCKS_PER_BATCH - 1);
+                    let mut batch = BatchRequestBuilder::new();
+                    for n in h..=last {
+                        batch.insert(
+                            "eth_getBlockByNumber",
+                            rpc_params![format!("{n:#x}"), false],
+                        )?;
+                    }
+                    for block in client
+                        .rpc()
+                        .batch_request::<Option<EthBlock>>(batch)
+                        .await?
+                    {
+                        let block = block
+                            .map_err(|e| anyhow::anyhow!("eth_getBlockByNumber: {e}"))?
+                            .context("a block below the head is missing")?;
+                        out.extend(block.transactions);
+                    }
+                    h = last + 1;
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Splits a connection's transactions (indices into `load`, in sending order) into the
+    /// calls that send them, at most `most` each. Cairn admits a batch in order; Hardhat
+    /// answers a JSON-RPC batch's calls concurrently, so for an Ethereum node a call holds at
+    /// most one transaction per sender (a later nonce would otherwise arrive first).
+    fn batches(&self, load: &Load, lane: &[usize], most: usize) -> Vec<Vec<usize>> {
+        match self.dialect {
+            Dialect::Cairn => lane.chunks(most).map(<[usize]>::to_vec).collect(),
+            Dialect::Eth => {
+                let mut out: Vec<Vec<usize>> = Vec::new();
+                let mut senders = std::collections::BTreeSet::new();
+                for &i in lane {
+                    let sender = load.txs[i].sender;
+                    match out.last_mut() {
+                        Some(part) if part.len() < most && !senders.contains(&sender) => {
+                            part.push(i);
+                        }
+                        _ => {
+                            senders.clear();
+                            out.push(vec![i]);
+                        }
+                    }
+                    senders.insert(sender);
+                }
+                out
+            }
+        }
+    }
+
+    /// Sends raw transactions in one call; per transaction, `None` when admitted or the
+    /// node's error code and message.
+    async fn send(
+        &self,
+        client: &Client,
+        raws: Vec<&[u8]>,
+    ) -> anyhow::Result<Vec<Option<(i32, String)>>> {
+        Ok(match self.dialect {
+            Dialect::Cairn => client
+                .rpc()
+                .tx_send_batch(raws.into_iter().map(|r| Bytes(r.to_vec())).collect())
+                .await?
+                .into_iter()
+                .map(|a| a.error.map(|e| (e.code, e.message)))
+                .collect(),
+            Dialect::Eth => {
+                let mut batch = BatchRequestBuilder::new();
+                for raw in raws {
+                    batch.insert(
+                        "eth_sendRawTransaction",
+                        rpc_params![cairn_primitives::to_hex(raw)],
+                    )?;
+                }
+                client
+                    .rpc()
+                    .batch_request::<Hash>(batch)
+                    .await?
+                    .into_iter()
+                    .map(|a| a.err().map(|e| (e.code(), e.message().to_owned())))
+                    .collect()
+            }
+        })
+    }
+}
+
+/// Sends `load` to `target` over `connections` connections with at most `window` in flight,
+/// until every transaction is in an executed block.
 pub(crate) async fn drive(
-    url: &str,
+    target: Target<'_>,
     load: &Load,
     connections: usize,
     window: usize,
-    node_pid: u32,
 ) -> anyhow::Result<LoadRun> {
+    let url = target.url;
+    let node_pid = target.pid;
     let n = load.txs.len();
     eprintln!("bench: sending {n} {}", load.name);
     // Only looked up, never iterated: its order cannot leak into anything.
@@ -234,7 +500,7 @@ pub(crate) async fn drive(
         .map(|(i, t)| (t.hash, i))
         .collect();
     let watch_client = Client::new(url)?;
-    let start_height = watch_client.head().await?.height;
+    let start_height = target.head(&watch_client).await?;
     let committed = Arc::new(AtomicUsize::new(0));
     let sent = Arc::new(AtomicUsize::new(0));
     let before = proc_stats(node_pid);
@@ -248,7 +514,7 @@ pub(crate) async fn drive(
             let mut height = start_height;
             let mut last_progress = Instant::now();
             while committed.load(Ordering::Relaxed) < n {
-                let head = watch_client.head().await?.height;
+                let head = target.head(&watch_client).await?;
                 if head == height {
                     if last_progress.elapsed() > STALL_TIMEOUT {
                         bail!(
@@ -256,24 +522,21 @@ pub(crate) async fn drive(
                             committed.load(Ordering::Relaxed)
                         );
                     }
-                    tokio::time::sleep(WATCH_EVERY).await;
+                    tokio::time::sleep(match target.dialect {
+                        Dialect::Cairn => WATCH_EVERY,
+                        Dialect::Eth => ETH_WATCH_EVERY,
+                    })
+                    .await;
                     continue;
                 }
-                for h in height + 1..=head {
-                    let block = watch_client
-                        .block(Some(BlockId::Height(h)), false)
-                        .await?
-                        .with_context(|| format!("block {h} is missing"))?;
-                    let now = Instant::now();
-                    if let BlockTransactions::Hashes(hashes) = block.transactions {
-                        for hash in hashes {
-                            if let Some(&i) = index.get(&hash)
-                                && seen[i].is_none()
-                            {
-                                seen[i] = Some(now);
-                                committed.fetch_add(1, Ordering::Relaxed);
-                            }
-                        }
+                let hashes = target.block_hashes(&watch_client, height + 1, head).await?;
+                let now = Instant::now();
+                for hash in hashes {
+                    if let Some(&i) = index.get(&hash)
+                        && seen[i].is_none()
+                    {
+                        seen[i] = Some(now);
+                        committed.fetch_add(1, Ordering::Relaxed);
                     }
                 }
                 height = head;
@@ -296,7 +559,8 @@ pub(crate) async fn drive(
             let client = client?;
             let mut sent_at = Vec::with_capacity(lane.len());
             let mut retries = 0usize;
-            for part in lane.chunks(SEND_BATCH.min(window)) {
+            for part in target.batches(load, &lane, SEND_BATCH.min(window)) {
+                let part = &part[..];
                 // The watcher may count a transaction before its sender does.
                 while sent
                     .load(Ordering::Relaxed)
@@ -309,22 +573,19 @@ pub(crate) async fn drive(
                 let mut todo: Vec<usize> = part.to_vec();
                 let give_up = Instant::now() + STALL_TIMEOUT;
                 while !todo.is_empty() {
-                    let raws = todo
-                        .iter()
-                        .map(|&i| Bytes(load.txs[i].raw.clone()))
-                        .collect();
+                    let raws = todo.iter().map(|&i| &load.txs[i].raw[..]).collect();
                     let t = Instant::now();
-                    let answers = client.rpc().tx_send_batch(raws).await?;
+                    let answers = target.send(&client, raws).await?;
                     let mut again = Vec::new();
                     for (&i, answer) in todo.iter().zip(answers) {
-                        match answer.error {
+                        match answer {
                             None => sent_at.push((i, t)),
-                            Some(e) if busy(e.code) => again.push(i),
-                            Some(e) => bail!(
-                                "the node refused a {} transaction: {} (code {})",
+                            Some((code, _)) if target.dialect == Dialect::Cairn && busy(code) => {
+                                again.push(i);
+                            }
+                            Some((code, message)) => bail!(
+                                "the node refused a {} transaction: {message} (code {code})",
                                 load.name,
-                                e.message,
-                                e.code
                             ),
                         }
                     }
@@ -344,7 +605,7 @@ pub(crate) async fn drive(
     });
     let senders = async {
         let mut out = Vec::new();
-        for r in futures_join_all(senders.collect()).await {
+        for r in futures::future::join_all(senders).await {
             out.push(r?);
         }
         Ok::<_, anyhow::Error>(out)
@@ -403,54 +664,27 @@ pub(crate) async fn drive(
     })
 }
 
-/// Runs every future to completion on this task, concurrently, keeping their order.
-async fn futures_join_all<F: std::future::Future>(futures: Vec<F>) -> Vec<F::Output> {
-    let mut pinned: Vec<_> = futures.into_iter().map(Box::pin).collect();
-    let mut out: Vec<Option<F::Output>> = (0..pinned.len()).map(|_| None).collect();
-    std::future::poll_fn(|cx| {
-        let mut pending = false;
-        for (f, slot) in pinned.iter_mut().zip(out.iter_mut()) {
-            if slot.is_none() {
-                match f.as_mut().poll(cx) {
-                    std::task::Poll::Ready(v) => *slot = Some(v),
-                    std::task::Poll::Pending => pending = true,
-                }
-            }
-        }
-        if pending {
-            std::task::Poll::Pending
-        } else {
-            std::task::Poll::Ready(())
-        }
-    })
-    .await;
-    out.into_iter()
-        .map(|o| o.expect("every future finished"))
-        .collect()
-}
-
 /// The receipts of `load` (all of them up to [`MAX_RECEIPT_CHECKS`], else an evenly spaced
 /// sample), fetched in batches; each must be a success. Returns the gas each sender paid in
 /// total, and the most one transaction used.
 pub(crate) async fn check_receipts(
-    url: &str,
+    target: Target<'_>,
     load: &Load,
     accounts: u32,
 ) -> anyhow::Result<(Vec<u128>, u64)> {
     // `chain_getReceipt` costs O(transactions in the block) today, so a load of hundreds of
     // thousands is checked on an evenly spaced sample; balances are still checked in full.
-    let step = load.txs.len().div_ceil(MAX_RECEIPT_CHECKS).max(1);
-    let sample: Vec<&Signed> = load.txs.iter().step_by(step).collect();
-    let parts: Vec<&[&Signed]> = sample.chunks(BATCH).collect();
+    let sample = load.receipt_sample();
+    let parts: Vec<&[(Hash, u32)]> = sample.chunks(BATCH).collect();
     let lanes = RECEIPT_LANES.min(parts.len().max(1));
     let checks = (0..lanes).map(|lane| {
-        let parts: Vec<&[&Signed]> = parts.iter().skip(lane).step_by(lanes).copied().collect();
-        check_receipt_parts(url, parts, accounts)
+        let parts: Vec<&[(Hash, u32)]> = parts.iter().skip(lane).step_by(lanes).copied().collect();
+        check_receipt_parts(target, parts, accounts)
     });
     let mut gas = vec![0u128; accounts as usize];
     let mut most = 0;
     let mut least = u64::MAX;
-    for result in futures_join_all(checks.collect()).await {
+    for result in futures::future::join_all(checks).await {
         let (g, lo, hi) = result?;
         for (total, part) in gas.iter_mut().zip(g) {
             *total += part;
@@ -458,7 +692,7 @@ pub(crate) async fn check_receipts(
         most = most.max(hi);
         least = least.min(lo);
     }
-    if step > 1 {
+    if load.sampled() {
         // Sampled: every sender's gas follows only when every sampled receipt used the same
         // gas; then each transaction did (the balance check catches it if not).
         anyhow::ensure!(
@@ -467,8 +701,8 @@ pub(crate) async fn check_receipts(
              cannot be derived from a sample"
         );
         gas = vec![0; accounts as usize];
-        for t in &load.txs {
-            gas[t.sender as usize] += u128::from(most);
+        for sender in load.senders() {
+            gas[sender as usize] += u128::from(most);
         }
     }
     Ok((gas, most))
@@ -480,34 +714,74 @@ const MAX_RECEIPT_CHECKS: usize = 20_000;
 /// Concurrent connections fetching receipts after a workload.
 const RECEIPT_LANES: usize = 4;
 
+/// The part of an Ethereum receipt the check reads.
+#[derive(Debug, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct EthReceipt {
+    status: String,
+    gas_used: String,
+}
+
 async fn check_receipt_parts(
-    url: &str,
-    parts: Vec<&[&Signed]>,
+    target: Target<'_>,
+    parts: Vec<&[(Hash, u32)]>,
     accounts: u32,
 ) -> anyhow::Result<(Vec<u128>, u64, u64)> {
-    let client = Client::new(url)?;
+    let client = Client::new(target.url)?;
     let mut gas = vec![0u128; accounts as usize];
     let mut most = 0;
     let mut least = u64::MAX;
     for part in parts {
         let mut batch = BatchRequestBuilder::new();
-        for t in part {
-            batch.insert("chain_getReceipt", rpc_params![t.hash])?;
+        for (hash, _) in part {
+            batch.insert(
+                match target.dialect {
+                    Dialect::Cairn => "chain_getReceipt",
+                    Dialect::Eth => "eth_getTransactionReceipt",
+                },
+                rpc_params![hash],
+            )?;
         }
-        let answers = client
-            .rpc()
-            .batch_request::<Option<cairn_rpc_api::ReceiptInfo>>(batch)
-            .await?;
-        for (t, answer) in part.iter().zip(answers) {
-            let receipt = answer
-                .map_err(|e| anyhow::anyhow!("chain_getReceipt: {e}"))?
-                .with_context(|| format!("no receipt for {}", t.hash))?;
-            if receipt.status != cairn_primitives::ReceiptStatus::Success {
-                bail!("{} failed: {:?}", t.hash, receipt.error);
+        let used: Vec<u64> = match target.dialect {
+            Dialect::Cairn => {
+                let answers = client
+                    .rpc()
+                    .batch_request::<Option<cairn_rpc_api::ReceiptInfo>>(batch)
+                    .await?;
+                let mut used = Vec::with_capacity(part.len());
+                for ((hash, _), answer) in part.iter().zip(answers) {
+                    let receipt = answer
+                        .map_err(|e| anyhow::anyhow!("chain_getReceipt: {e}"))?
+                        .with_context(|| format!("no receipt for {hash}"))?;
+                    if receipt.status != cairn_primitives::ReceiptStatus::Success {
+                        bail!("{hash} failed: {:?}", receipt.error);
+                    }
+                    used.push(receipt.gas_used);
+                }
+                used
             }
-            gas[t.sender as usize] += u128::from(receipt.gas_used);
-            most = most.max(receipt.gas_used);
-            least = least.min(receipt.gas_used);
+            Dialect::Eth => {
+                let answers = client
+                    .rpc()
+                    .batch_request::<Option<EthReceipt>>(batch)
+                    .await?;
+                let mut used = Vec::with_capacity(part.len());
+                for ((hash, _), answer) in part.iter().zip(answers) {
+                    let receipt = answer
+                        .map_err(|e| anyhow::anyhow!("eth_getTransactionReceipt: {e}"))?
+                        .with_context(|| format!("no receipt for {hash}"))?;
+                    if receipt.status != "0x1" {
+                        bail!("{hash} failed (status {})", receipt.status);
+                    }
+                    used.push(u64::try_from(crate::eth::quantity(&receipt.gas_used)?)?);
+                }
+                used
+            }
+        };
+        for ((_, sender), g) in part.iter().zip(used) {
+            gas[*sender as usize] += u128::from(g);
+            most = most.max(g);
+            least = least.min(g);
         }
     }
     Ok((gas, least, most))
@@ -515,8 +789,7 @@ async fn check_receipt_parts(
 
 /// How many receipts [`check_receipts`] fetches for `load`.
 fn checked(load: &Load) -> usize {
-    let step = load.txs.len().div_ceil(MAX_RECEIPT_CHECKS).max(1);
-    load.txs.len().div_ceil(step)
+    load.receipt_sample().len()
 }
 
 /// Every account's balance and nonce, in batches.
@@ -547,13 +820,13 @@ pub(crate) async fn accounts(url: &str, count: u32) -> anyhow::Result<Vec<(Amoun
 /// Checks a native-transfer load: every receipt a success, and every account's balance and
 /// nonce what the transfers and the fees they paid make of `before`.
 pub(crate) async fn verify_transfers(
-    url: &str,
+    target: Target<'_>,
     load: &Load,
     amount: u128,
     before: &[(Amount, u64)],
 ) -> anyhow::Result<String> {
     let accounts_n = u32::try_from(before.len()).context("too many accounts")?;
-    let (gas, _) = check_receipts(url, load, accounts_n).await?;
+    let (gas, _) = check_receipts(target, load, accounts_n).await?;
     let mut expect: Vec<(Amount, u64)> = before.to_vec();
     for &(from, to) in &load.pairs {
         expect[from as usize].0 -= Amount::from(amount);
@@ -563,7 +836,7 @@ pub(crate) async fn verify_transfers(
     for (e, g) in expect.iter_mut().zip(&gas) {
         e.0 -= Amount::from(*g);
     }
-    let after = accounts(url, accounts_n).await?;
+    let after = accounts(target.url, accounts_n).await?;
     if let Some(i) = (0..after.len()).find(|&i| after[i] != expect[i]) {
         bail!(
             "account {i} holds {:?}, the model says {:?}",
@@ -581,20 +854,20 @@ pub(crate) async fn verify_transfers(
 /// Checks a token load: every receipt a success, and every holder's `balance_of` what the
 /// transfers make of `before`.
 pub(crate) async fn verify_token(
-    url: &str,
+    target: Target<'_>,
     load: &Load,
     token: Address,
     amount: u128,
     before: &[u128],
 ) -> anyhow::Result<String> {
     let accounts_n = u32::try_from(before.len()).context("too many accounts")?;
-    check_receipts(url, load, accounts_n).await?;
+    check_receipts(target, load, accounts_n).await?;
     let mut expect = before.to_vec();
     for &(from, to) in &load.pairs {
         expect[from as usize] -= amount;
         expect[to as usize] += amount;
     }
-    let after = token_balances(url, token, accounts_n).await?;
+    let after = token_balances(target.url, token, accounts_n).await?;
     if let Some(i) = (0..after.len()).find(|&i| after[i] != expect[i]) {
         bail!(
             "holder {i} has {} tokens, the model says {}",

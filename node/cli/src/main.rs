@@ -7,8 +7,10 @@
 mod bench_cmd;
 mod bench_load;
 mod bench_net;
+mod bench_peers;
 mod client_cmd;
 mod devnet_net;
+mod eth;
 mod node_cmd;
 
 use std::path::PathBuf;
