@@ -82,6 +82,37 @@ pub struct Executed {
     pub block: Arc<Block>,
     /// Its execution outcome (receipts, changes, roots).
     pub outcome: ExecutionOutcome,
+    /// For each sender in the block, the nonce after its last transaction there: derived
+    /// once here, because block building and `work_ready` ask for it of every uncommitted
+    /// block, and deriving a sender hashes its public key.
+    pub next_nonces: BTreeMap<Address, Nonce>,
+}
+
+impl Executed {
+    fn new(block: Arc<Block>, outcome: ExecutionOutcome) -> Self {
+        let mut next_nonces = BTreeMap::new();
+        for tx in &block.txs {
+            let next = tx.tx.nonce.saturating_add(1);
+            let entry = next_nonces.entry(tx.sender()).or_insert(next);
+            *entry = (*entry).max(next);
+        }
+        Self {
+            block,
+            outcome,
+            next_nonces,
+        }
+    }
+}
+
+/// Merges per-block next nonces (each sender's highest wins).
+fn merge_next_nonces<'a>(
+    into: &mut BTreeMap<Address, Nonce>,
+    from: impl IntoIterator<Item = (&'a Address, &'a Nonce)>,
+) {
+    for (addr, &next) in from {
+        let entry = into.entry(*addr).or_insert(next);
+        *entry = (*entry).max(next);
+    }
 }
 
 /// What a commit did, for logs and watchers.
@@ -489,18 +520,12 @@ impl Chain {
     fn in_flight_nonces(&self) -> BTreeMap<Address, Nonce> {
         let committed = self.head().height;
         let pending = lock(&self.pending);
-        let mut blocks: Vec<_> = pending
+        let mut out = BTreeMap::new();
+        for e in pending
             .values()
             .filter(|e| e.block.header.height > committed)
-            .collect();
-        blocks.sort_by_key(|e| e.block.header.height);
-        let mut out = BTreeMap::new();
-        for e in blocks {
-            for tx in &e.block.txs {
-                let next = tx.tx.nonce.saturating_add(1);
-                let entry = out.entry(tx.sender()).or_insert(next);
-                *entry = (*entry).max(next);
-            }
+        {
+            merge_next_nonces(&mut out, &e.next_nonces);
         }
         out
     }
@@ -550,10 +575,7 @@ impl Chain {
             // committed already answers one request (else `dev_mine(1)` could yield two).
             let building = u64::try_from(lock(&self.pending).len()).unwrap_or(u64::MAX);
             if self.mine_requests.load(Ordering::SeqCst) > building
-                || !self
-                    .mempool
-                    .ready_after(u64::MAX, 1, &self.in_flight_nonces())
-                    .is_empty()
+                || self.mempool.has_ready_after(&self.in_flight_nonces())
             {
                 return;
             }
@@ -584,10 +606,7 @@ impl Chain {
         let base = PendingState::new(&self.state, merged);
         let env = self.block_env(&block.header);
         let outcome = self.executor.execute(&base, &env, &block.txs)?;
-        let executed = Arc::new(Executed {
-            block: Arc::clone(block),
-            outcome,
-        });
+        let executed = Arc::new(Executed::new(Arc::clone(block), outcome));
         self.remember(hash, &executed);
         Ok(executed)
     }
@@ -641,11 +660,7 @@ impl Chain {
                 continue;
             }
             let e = self.executed(ancestor, &ancestors[..i])?;
-            for tx in &ancestor.txs {
-                let next = tx.tx.nonce.saturating_add(1);
-                let entry = next_nonces.entry(tx.sender()).or_insert(next);
-                *entry = (*entry).max(next);
-            }
+            merge_next_nonces(&mut next_nonces, &e.next_nonces);
             chain.push(e);
         }
         let merged = merge_changes(chain.iter().map(|e| &e.outcome.changes));
@@ -693,10 +708,7 @@ impl Chain {
             header,
             txs: built.txs,
         });
-        let executed = Arc::new(Executed {
-            block: Arc::clone(&block),
-            outcome: built.outcome,
-        });
+        let executed = Arc::new(Executed::new(Arc::clone(&block), built.outcome));
         self.remember(block.hash(), &executed);
         Ok(executed)
     }

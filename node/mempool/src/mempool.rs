@@ -98,6 +98,14 @@ impl Mempool {
         self.pool.lock().ready(max_gas, max_txs, next_nonces)
     }
 
+    /// Whether [`Self::ready_after`] would offer at least one transaction: some sender's
+    /// next nonce (after `next_nonces`, never below its account nonce) is pooled. Stops at
+    /// the first such sender, where `ready_after` orders every sender's head.
+    #[must_use]
+    pub fn has_ready_after(&self, next_nonces: &BTreeMap<Address, Nonce>) -> bool {
+        self.pool.lock().any_ready(next_nonces)
+    }
+
     /// After a block is committed: removes its transactions (`included` hashes), re-reads the
     /// committed nonce and balance of every pooled sender from `view`, drops what became
     /// stale, and thereby promotes gapped transactions whose gap the block filled.

@@ -466,17 +466,21 @@ impl Pool {
     ) -> Vec<PooledTx> {
         type Head = (Reverse<Amount>, u64, Address, Nonce);
         let mut heads: BTreeSet<Head> = BTreeSet::new();
+        // The smallest gas limit of any head ever queued: once the gas left is below it, no
+        // queued head fits (heads only leave), and selection stops instead of draining them.
+        let mut least_gas = Gas::MAX;
         for (addr, q) in &self.senders {
             let start = after
                 .get(addr)
                 .map_or(q.account.nonce, |&n| n.max(q.account.nonce));
             if let Some(e) = q.txs.get(&start) {
                 heads.insert((Reverse(e.gas_price), e.seq, *addr, start));
+                least_gas = least_gas.min(e.gas_limit);
             }
         }
         let mut out = Vec::new();
         let mut gas_used: Gas = 0;
-        while out.len() < max_txs {
+        while out.len() < max_txs && max_gas.saturating_sub(gas_used) >= least_gas {
             let Some((_, _, addr, nonce)) = heads.pop_first() else {
                 break;
             };
@@ -501,9 +505,21 @@ impl Pool {
                 && let Some(n) = q.txs.get(&next)
             {
                 heads.insert((Reverse(n.gas_price), n.seq, addr, next));
+                least_gas = least_gas.min(n.gas_limit);
             }
         }
         out
+    }
+
+    /// Whether [`Self::ready`] would offer anything (with no gas limit): some sender's run
+    /// start is pooled.
+    pub(crate) fn any_ready(&self, after: &BTreeMap<Address, Nonce>) -> bool {
+        self.senders.iter().any(|(addr, q)| {
+            let start = after
+                .get(addr)
+                .map_or(q.account.nonce, |&n| n.max(q.account.nonce));
+            q.txs.contains_key(&start)
+        })
     }
 
     /// Removes a block's transactions and everything that became stale. With `senders =
