@@ -766,7 +766,7 @@ impl Chain {
             .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1));
         self.head.send_replace(info);
         lock(&self.pending).retain(|_, e| e.block.header.height > height);
-        let senders: BTreeSet<Address> = block.txs.iter().map(SignedTransaction::sender).collect();
+        let senders: BTreeSet<Address> = executed.next_nonces.keys().copied().collect();
         let update = self.mempool.on_block_committed_senders(
             &outcome.tx_hashes,
             &senders,

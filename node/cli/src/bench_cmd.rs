@@ -74,6 +74,10 @@ pub(crate) struct BenchArgs {
     /// Most transactions in flight (sent, not yet in a block); below the node's pool size.
     #[arg(long, default_value_t = 15_000)]
     pub(crate) window: usize,
+    /// Native transfers that each create an account (from the 10,000 funded ones to as many
+    /// new addresses), growing the state to this many more accounts (0: skip).
+    #[arg(long, default_value_t = 0)]
+    pub(crate) state_accounts: usize,
     /// Write the results as JSON to this file too.
     #[arg(long)]
     pub(crate) json: Option<PathBuf>,
@@ -96,7 +100,82 @@ async fn native_transfers(devnet: &Devnet, args: &BenchArgs) -> anyhow::Result<L
             amount: Amount::from(TRANSFER_AMOUNT),
         })
     };
-    // A transfer's gas is its intrinsic gas, the same for every one (fixed-width encoding).
+    let gas = native_gas(chain_id, &kind);
+    let load = bench_load::presign("native transfers", pairs, chain_id, &nonces, gas, &kind);
+    let mut run = bench_load::drive(devnet.target(), &load, args.connections, args.window).await?;
+    run.verified =
+        bench_load::verify_transfers(devnet.target(), &load, TRANSFER_AMOUNT, &before).await?;
+    Ok(run)
+}
+
+/// The `k`th account the state workload creates.
+fn fresh_address(k: u32) -> Address {
+    let mut seed = b"cairn bench fresh account".to_vec();
+    seed.extend_from_slice(&k.to_be_bytes());
+    Address::from_slice(&Hash::of(&seed).0[12..]).expect("20 bytes")
+}
+
+/// Grows the state: `--state-accounts` transfers, each from one of the 10,000 funded accounts
+/// (in turn) to a new address. Checks every sender's nonce, the sampled receipts, and an evenly
+/// spaced sample of the new accounts' balances.
+async fn state_growth(devnet: &Devnet, args: &BenchArgs) -> anyhow::Result<LoadRun> {
+    let n = u32::try_from(args.state_accounts).context("--state-accounts")?;
+    let client = Client::new(&devnet.url)?;
+    let chain_id = client.chain_id().await?;
+    let before = bench_load::accounts(&devnet.url, BENCH_ACCOUNTS).await?;
+    let nonces: Vec<u64> = before.iter().map(|a| a.1).collect();
+    eprintln!("bench: signing {n} transfers to new accounts");
+    let pairs: Vec<(u32, u32)> = (0..n).map(|k| (k % BENCH_ACCOUNTS, k)).collect();
+    let kind = |to| {
+        TxKind::Transfer(Transfer {
+            to: fresh_address(to),
+            amount: Amount::from(TRANSFER_AMOUNT),
+        })
+    };
+    let gas = native_gas(chain_id, &kind);
+    let load = bench_load::presign("new accounts", pairs, chain_id, &nonces, gas, &kind);
+    let mut run = bench_load::drive(devnet.target(), &load, args.connections, args.window).await?;
+    bench_load::check_receipts(devnet.target(), &load, BENCH_ACCOUNTS).await?;
+    let mut expect = nonces;
+    for &(from, _) in load.pairs() {
+        expect[from as usize] += 1;
+    }
+    let after = bench_load::accounts(&devnet.url, BENCH_ACCOUNTS).await?;
+    if let Some(i) = (0..after.len()).find(|&i| after[i].1 != expect[i]) {
+        bail!(
+            "account {i} has nonce {}, the model says {}",
+            after[i].1,
+            expect[i]
+        );
+    }
+    let step = (n / STATE_SAMPLE).max(1);
+    let mut sampled = 0;
+    for k in (0..n).step_by(step as usize) {
+        let account = client
+            .rpc()
+            .state_get_account(fresh_address(k), None)
+            .await?;
+        anyhow::ensure!(
+            account.balance == Amount::from(TRANSFER_AMOUNT),
+            "new account {k} holds {:?}",
+            account.balance
+        );
+        sampled += 1;
+    }
+    run.verified = format!(
+        "{} receipts succeeded; {} senders' nonces match; {sampled} of the {n} new accounts \
+         hold their transfer",
+        load.receipt_sample().len(),
+        after.len()
+    );
+    Ok(run)
+}
+
+/// New accounts whose balance the state workload reads back.
+const STATE_SAMPLE: u32 = 2_000;
+
+/// A native transfer's gas: its intrinsic gas, the same for every one (fixed-width encoding).
+fn native_gas(chain_id: u64, kind: &dyn Fn(u32) -> TxKind) -> u64 {
     let sample = cairn_primitives::SignedTransaction {
         tx: cairn_primitives::Transaction {
             chain_id,
@@ -108,13 +187,8 @@ async fn native_transfers(devnet: &Devnet, args: &BenchArgs) -> anyhow::Result<L
         public_key: [0; 32],
         signature: [0; 64],
     };
-    let gas = cairn_executor::ExecutorConfig::default()
-        .intrinsic_gas(&sample, cairn_primitives::Canonical::encode(&sample).len());
-    let load = bench_load::presign("native transfers", pairs, chain_id, &nonces, gas, &kind);
-    let mut run = bench_load::drive(devnet.target(), &load, args.connections, args.window).await?;
-    run.verified =
-        bench_load::verify_transfers(devnet.target(), &load, TRANSFER_AMOUNT, &before).await?;
-    Ok(run)
+    cairn_executor::ExecutorConfig::default()
+        .intrinsic_gas(&sample, cairn_primitives::Canonical::encode(&sample).len())
 }
 
 /// Deploys the token, gives each of the 10,000 accounts [`TOKEN_GRANT`] tokens, then sends
@@ -248,6 +322,8 @@ const GRANT_WINDOW: usize = 200;
 struct Devnet {
     child: Child,
     url: String,
+    /// The node's log (its `block committed` lines, with their commit times), when kept.
+    log: Option<tempfile::NamedTempFile>,
 }
 
 impl Drop for Devnet {
@@ -257,6 +333,30 @@ impl Drop for Devnet {
 }
 
 impl Devnet {
+    /// p50, p99 and max of the commit times (ms) the node logged for blocks `heights`.
+    fn commit_times(&self, heights: (u64, u64)) -> Option<(f64, f64, f64)> {
+        let text = std::fs::read_to_string(self.log.as_ref()?.path()).ok()?;
+        let mut times: Vec<Duration> = text
+            .lines()
+            .filter(|l| l.contains("block committed"))
+            .filter_map(|l| {
+                let field = |key: &str| {
+                    l.split_whitespace()
+                        .find_map(|w| w.strip_prefix(key))
+                        .and_then(|v| v.parse::<u64>().ok())
+                };
+                let height = field("height=")?;
+                (heights.0..=heights.1)
+                    .contains(&height)
+                    .then(|| field("commit_us=").map(Duration::from_micros))
+                    .flatten()
+            })
+            .collect();
+        times.sort_unstable();
+        let ms = |p: f64| rank(times.len(), p).map(|i| times[i].as_secs_f64() * 1e3);
+        Some((ms(0.5)?, ms(0.99)?, ms(1.0)?))
+    }
+
     fn target(&self) -> bench_load::Target<'_> {
         bench_load::Target {
             url: &self.url,
@@ -271,10 +371,16 @@ pub(crate) fn free_port() -> anyhow::Result<u16> {
 }
 
 /// Starts `cairn devnet --ephemeral` funding `accounts` accounts on a free port; returns it
-/// once spawned.
-fn spawn_devnet(accounts: u32) -> anyhow::Result<Devnet> {
+/// once spawned. With `logged`, the node logs each committed block (and its commit time) to
+/// a file the bench reads.
+fn spawn_devnet(accounts: u32, logged: bool) -> anyhow::Result<Devnet> {
     let port = free_port()?;
     let exe = std::env::current_exe().context("locating the cairn binary")?;
+    let log = logged.then(tempfile::NamedTempFile::new).transpose()?;
+    let stderr = match &log {
+        Some(file) => Stdio::from(file.reopen()?),
+        None => Stdio::null(),
+    };
     let child = Command::new(exe)
         .args([
             "devnet",
@@ -284,21 +390,29 @@ fn spawn_devnet(accounts: u32) -> anyhow::Result<Devnet> {
             "--rpc-addr",
         ])
         .arg(SocketAddr::from(([127, 0, 0, 1], port)).to_string())
-        .env("CAIRN_LOG", "warn")
+        .env(
+            "CAIRN_LOG",
+            if logged {
+                "warn,cairn_chain::node=info"
+            } else {
+                "warn"
+            },
+        )
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(stderr)
         .spawn()
         .context("starting a devnet")?;
     Ok(Devnet {
         child,
         url: format!("http://127.0.0.1:{port}"),
+        log,
     })
 }
 
 /// Spawns a devnet and polls `chain_head` until it answers; returns it and the time taken.
-async fn start_timed(accounts: u32) -> anyhow::Result<(Devnet, Duration)> {
+async fn start_timed(accounts: u32, logged: bool) -> anyhow::Result<(Devnet, Duration)> {
     let started = Instant::now();
-    let devnet = spawn_devnet(accounts)?;
+    let devnet = spawn_devnet(accounts, logged)?;
     let client = Client::new(&devnet.url)?;
     loop {
         if client.head().await.is_ok() {
@@ -430,24 +544,26 @@ pub(crate) fn run(args: &BenchArgs) -> anyhow::Result<()> {
     for (flag, n) in [
         ("--transfers", args.transfers),
         ("--token-transfers", args.token_transfers),
+        ("--state-accounts", args.state_accounts),
     ] {
         if n > MAX_BENCH_TXS {
             bail!("{flag} {n} is over the limit of {MAX_BENCH_TXS}");
         }
     }
+    args.peer.check()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
     runtime.block_on(async {
         let mut starts = Vec::new();
         for _ in 0..args.starts {
-            let (devnet, took) = start_timed(DEFAULT_DEV_ACCOUNTS).await?;
+            let (devnet, took) = start_timed(DEFAULT_DEV_ACCOUNTS, false).await?;
             drop(devnet);
             starts.push(took);
         }
         starts.sort_unstable();
         eprintln!("bench: starting a devnet with {BENCH_ACCOUNTS} funded accounts");
-        let (devnet, _) = start_timed(BENCH_ACCOUNTS).await?;
+        let (devnet, _) = start_timed(BENCH_ACCOUNTS, true).await?;
         eprintln!("bench: views");
         let client = Client::new(&devnet.url)?;
         let contract = view_target(&client).await?;
@@ -463,6 +579,12 @@ pub(crate) fn run(args: &BenchArgs) -> anyhow::Result<()> {
         }
         if args.token_transfers > 0 {
             loads.push(token_transfers(&devnet, args).await?);
+        }
+        if args.state_accounts > 0 {
+            loads.push(state_growth(&devnet, args).await?);
+        }
+        for load in &mut loads {
+            load.commit_ms = devnet.commit_times(load.heights);
         }
         drop(devnet);
         let mut peer_json = serde_json::Value::Null;
@@ -516,6 +638,9 @@ pub(crate) fn run(args: &BenchArgs) -> anyhow::Result<()> {
                     "node_cpu_percent": l.node_cpu_percent,
                     "node_rss_mib": l.node_rss_mib,
                     "node_peak_rss_mib": l.node_peak_rss_mib,
+                    "commit_ms": l.commit_ms.map(|(p50, p99, max)| serde_json::json!({
+                        "p50": p50, "p99": p99, "max": max,
+                    })),
                     "verified": l.verified,
                 })).collect::<Vec<_>>(),
                 "peers": peer_json,
@@ -540,12 +665,25 @@ fn print_loads(loads: &[LoadRun], args: &BenchArgs) {
         args.window
     );
     println!(
-        "  {:<16}  {:>8}  {:>8}  {:>9}  {:>8}  {:>8}  {:>7}  {:>8}  {:>9}",
-        "workload", "txs", "seconds", "tx/s", "p50 ms", "p99 ms", "blocks", "node CPU", "node RSS"
+        "  {:<16}  {:>8}  {:>8}  {:>9}  {:>8}  {:>8}  {:>7}  {:>8}  {:>9}  {:>21}",
+        "workload",
+        "txs",
+        "seconds",
+        "tx/s",
+        "p50 ms",
+        "p99 ms",
+        "blocks",
+        "node CPU",
+        "node RSS",
+        "commit p50/p99/max ms"
     );
     for l in loads {
+        let commit = l.commit_ms.map_or_else(
+            || "-".to_owned(),
+            |(p50, p99, max)| format!("{p50:.1} / {p99:.1} / {max:.1}"),
+        );
         println!(
-            "  {:<16}  {:>8}  {:>8.2}  {:>9.0}  {:>8.1}  {:>8.1}  {:>7}  {:>7.0}%  {:>5.0} MiB",
+            "  {:<16}  {:>8}  {:>8.2}  {:>9.0}  {:>8.1}  {:>8.1}  {:>7}  {:>7.0}%  {:>5.0} MiB  {:>21}",
             l.name,
             l.txs,
             l.seconds,
@@ -554,7 +692,8 @@ fn print_loads(loads: &[LoadRun], args: &BenchArgs) {
             l.p99_ms,
             l.blocks,
             l.node_cpu_percent,
-            l.node_rss_mib
+            l.node_rss_mib,
+            commit
         );
     }
     for l in loads {

@@ -124,6 +124,10 @@ pub(crate) struct LoadRun {
     pub(crate) node_rss_mib: f64,
     pub(crate) node_peak_rss_mib: f64,
     pub(crate) blocks: u64,
+    /// The heights of the first and last block the load's transactions could be in.
+    pub(crate) heights: (u64, u64),
+    /// Per-block commit time (p50, p99, max, in ms) from the node's log, when it keeps one.
+    pub(crate) commit_ms: Option<(f64, f64, f64)>,
     pub(crate) verified: String,
 }
 
@@ -542,7 +546,7 @@ pub(crate) async fn drive(
                 height = head;
                 last_progress = Instant::now();
             }
-            Ok((seen, height - start_height))
+            Ok((seen, height))
         }
     };
 
@@ -610,7 +614,8 @@ pub(crate) async fn drive(
         }
         Ok::<_, anyhow::Error>(out)
     };
-    let ((seen, blocks), lanes) = tokio::try_join!(watcher, senders)?;
+    let ((seen, end_height), lanes) = tokio::try_join!(watcher, senders)?;
+    let blocks = end_height - start_height;
     let after = proc_stats(node_pid);
 
     let mut sent_at: Vec<Option<Instant>> = vec![None; n];
@@ -660,6 +665,8 @@ pub(crate) async fn drive(
         node_rss_mib: rss,
         node_peak_rss_mib: peak,
         blocks,
+        heights: (start_height + 1, end_height),
+        commit_ms: None,
         verified: String::new(),
     })
 }

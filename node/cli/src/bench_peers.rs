@@ -83,6 +83,46 @@ pub(crate) struct PeerArgs {
     pub(crate) ganache_transfers: usize,
 }
 
+impl PeerArgs {
+    /// Refuses bad options and a missing installation before any measuring starts.
+    ///
+    /// # Errors
+    /// The option out of range, or what is missing from the peers' folder.
+    pub(crate) fn check(&self) -> anyhow::Result<()> {
+        if self.peer_accounts < 2 || self.peer_accounts > MAX_PEER_ACCOUNTS {
+            bail!("--peer-accounts must be in 2..={MAX_PEER_ACCOUNTS}");
+        }
+        for (flag, n) in [
+            ("--hardhat-transfers", self.hardhat_transfers),
+            ("--ganache-transfers", self.ganache_transfers),
+        ] {
+            if n > crate::bench_cmd::MAX_BENCH_TXS {
+                bail!(
+                    "{flag} {n} is over the limit of {}",
+                    crate::bench_cmd::MAX_BENCH_TXS
+                );
+            }
+        }
+        let Some(dir) = &self.peers else {
+            return Ok(());
+        };
+        for needed in [
+            "node_modules/hardhat/internal/cli/cli.js",
+            "node_modules/ganache",
+            BENCH_TOKEN_BIN,
+        ] {
+            if !dir.join(needed).exists() {
+                bail!(
+                    "{} is missing: run `bash {}/install.sh` first",
+                    dir.join(needed).display(),
+                    dir.display()
+                );
+            }
+        }
+        Ok(())
+    }
+}
+
 /// A peer configuration the bench measures.
 #[derive(Clone, Copy, Debug)]
 enum Peer {
@@ -226,33 +266,6 @@ pub(crate) async fn run(
     connections: usize,
     window: usize,
 ) -> anyhow::Result<Vec<PeerRun>> {
-    if args.peer_accounts < 2 || args.peer_accounts > MAX_PEER_ACCOUNTS {
-        bail!("--peer-accounts must be in 2..={MAX_PEER_ACCOUNTS}");
-    }
-    for (flag, n) in [
-        ("--hardhat-transfers", args.hardhat_transfers),
-        ("--ganache-transfers", args.ganache_transfers),
-    ] {
-        if n > crate::bench_cmd::MAX_BENCH_TXS {
-            bail!(
-                "{flag} {n} is over the limit of {}",
-                crate::bench_cmd::MAX_BENCH_TXS
-            );
-        }
-    }
-    for needed in [
-        "node_modules/hardhat/internal/cli/cli.js",
-        "node_modules/ganache",
-        BENCH_TOKEN_BIN,
-    ] {
-        if !dir.join(needed).exists() {
-            bail!(
-                "{} is missing: run `bash {}/install.sh` first",
-                dir.join(needed).display(),
-                dir.display()
-            );
-        }
-    }
     // The peers run with `dir` as their working directory (Hardhat insists on a local
     // installation), so every path given to them is absolute.
     let dir = &std::fs::canonicalize(dir).with_context(|| format!("{}", dir.display()))?;

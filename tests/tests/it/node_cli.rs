@@ -176,6 +176,8 @@ fn cairn_bench_measures_a_devnet_and_writes_json() {
             "3000",
             "--token-transfers",
             "1000",
+            "--state-accounts",
+            "2000",
             "--token",
         ])
         .arg(cairn_tests::workspace_root().join("contracts/token"))
@@ -206,8 +208,15 @@ fn cairn_bench_measures_a_devnet_and_writes_json() {
     // Both write workloads ran to the end and their every receipt and balance was checked.
     let loads = v["workloads"].as_array().expect("workloads");
     let names: Vec<&str> = loads.iter().filter_map(|l| l["name"].as_str()).collect();
-    assert_eq!(names, ["native transfers", "token transfers"]);
-    for (load, txs) in loads.iter().zip([3000, 1000]) {
+    assert_eq!(
+        names,
+        ["native transfers", "token transfers", "new accounts"]
+    );
+    for (load, txs) in loads.iter().zip([3000, 1000, 2000]) {
+        // The node's log gave each workload's per-block commit times.
+        let commit = &load["commit_ms"];
+        assert!(commit["p50"].as_f64().is_some_and(|ms| ms > 0.0), "{load}");
+        assert!(commit["max"].as_f64() >= commit["p99"].as_f64(), "{load}");
         assert_eq!(load["txs"], txs, "{load}");
         assert!(
             load["per_second"].as_f64().is_some_and(|r| r > 0.0),
@@ -237,6 +246,25 @@ fn cairn_bench_measures_a_devnet_and_writes_json() {
         .expect("runs");
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--window must be in 1..=20000"));
+    // The peers' side refuses at once, before measuring anything, when it is not installed.
+    let missing = dir.path().join("no-peers");
+    let bad = Command::new(cairn_bin())
+        .args(["bench", "--peers"])
+        .arg(&missing)
+        .output()
+        .expect("runs");
+    assert!(!bad.status.success());
+    let said = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        said.contains("install.sh") && !said.contains("bench:"),
+        "{said}"
+    );
+    let bad = Command::new(cairn_bin())
+        .args(["bench", "--peers", "bench/peers", "--peer-accounts", "1"])
+        .output()
+        .expect("runs");
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--peer-accounts must be in 2..=10000"));
 }
 
 #[test]

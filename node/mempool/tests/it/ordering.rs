@@ -149,6 +149,11 @@ fn ready_after_skips_transactions_of_in_flight_blocks() {
         order(&pool.ready_after(u64::MAX, 10, &in_flight)),
         vec![(a.address(), 2)]
     );
+    assert!(pool.has_ready_after(&in_flight));
+    // With a2 in flight too, nothing is left to propose.
+    let all: std::collections::BTreeMap<_, _> = [(a.address(), 3), (b.address(), 1)].into();
+    assert!(!pool.has_ready_after(&all));
+    assert!(pool.ready_after(u64::MAX, 10, &all).is_empty());
     // A hint below the committed nonce is ignored; senders without a hint start as usual.
     let low: std::collections::BTreeMap<_, _> = [(a.address(), 0)].into();
     assert_eq!(

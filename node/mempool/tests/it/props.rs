@@ -65,6 +65,15 @@ proptest! {
         // sender's run right after it, still without gaps.
         let mut after: BTreeMap<Address, u64> = next.clone();
         let second = pool.ready_after(max_gas, max_txs, &after);
+        // The cheap readiness check agrees with a full selection, before and after.
+        prop_assert_eq!(
+            pool.has_ready_after(&BTreeMap::new()),
+            !pool.ready(u64::MAX, 1).is_empty()
+        );
+        prop_assert_eq!(
+            pool.has_ready_after(&after),
+            !pool.ready_after(u64::MAX, 1, &after).is_empty()
+        );
         for p in &second {
             let expected = after
                 .entry(p.sender)
