@@ -14,7 +14,6 @@
 //                        unset: 10 random accounts (wallet.totalAccounts 10).
 "use strict";
 
-const fs = require("fs");
 
 const HOST = "127.0.0.1";
 const CHAIN_ID = 1337;
@@ -47,29 +46,11 @@ function parsePort(argv) {
 }
 
 function loadAccounts() {
-  const file = process.env.CAIRN_PEER_ACCOUNTS;
-  if (file === undefined || file === "") {
-    return undefined;
-  }
-  let list;
-  try {
-    list = JSON.parse(fs.readFileSync(file, "utf8"));
-  } catch (e) {
-    fail(`cannot read CAIRN_PEER_ACCOUNTS=${file}: ${e.message}`);
-  }
-  if (!Array.isArray(list) || list.length === 0) {
-    fail(`CAIRN_PEER_ACCOUNTS=${file}: expected a non-empty JSON array`);
-  }
-  return list.map((a, i) => {
-    if (a === null || typeof a !== "object" || typeof a.privateKey !== "string" ||
-        !/^0x[0-9a-fA-F]{64}$/.test(a.privateKey)) {
-      fail(`CAIRN_PEER_ACCOUNTS=${file}: entry ${i}: privateKey must be "0x" + 64 hex digits`);
-    }
-    if (typeof a.balance !== "string" || !/^[0-9]+$/.test(a.balance)) {
-      fail(`CAIRN_PEER_ACCOUNTS=${file}: entry ${i}: balance must be a decimal string of wei`);
-    }
-    return { secretKey: a.privateKey, balance: "0x" + BigInt(a.balance).toString(16) };
-  });
+  const accounts = require("./accounts").loadAccounts(fail);
+  return accounts && accounts.map((a) => ({
+    secretKey: a.privateKey,
+    balance: "0x" + BigInt(a.balance).toString(16),
+  }));
 }
 
 async function main() {

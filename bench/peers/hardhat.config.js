@@ -20,7 +20,6 @@
 //                        at http://HOST:PORT/" line plus one summary line.
 "use strict";
 
-const fs = require("fs");
 const path = require("path");
 const { subtask } = require("hardhat/config");
 const { TASK_NODE_SERVER_READY } = require("hardhat/builtin-tasks/task-names");
@@ -36,29 +35,7 @@ function fail(message) {
 }
 
 function loadAccounts() {
-  const file = process.env.CAIRN_PEER_ACCOUNTS;
-  if (file === undefined || file === "") {
-    return undefined; // Hardhat's defaults
-  }
-  let list;
-  try {
-    list = JSON.parse(fs.readFileSync(file, "utf8"));
-  } catch (e) {
-    fail(`cannot read CAIRN_PEER_ACCOUNTS=${file}: ${e.message}`);
-  }
-  if (!Array.isArray(list) || list.length === 0) {
-    fail(`CAIRN_PEER_ACCOUNTS=${file}: expected a non-empty JSON array`);
-  }
-  return list.map((a, i) => {
-    if (a === null || typeof a !== "object" || typeof a.privateKey !== "string" ||
-        !/^0x[0-9a-fA-F]{64}$/.test(a.privateKey)) {
-      fail(`CAIRN_PEER_ACCOUNTS=${file}: entry ${i}: privateKey must be "0x" + 64 hex digits`);
-    }
-    if (typeof a.balance !== "string" || !/^[0-9]+$/.test(a.balance)) {
-      fail(`CAIRN_PEER_ACCOUNTS=${file}: entry ${i}: balance must be a decimal string of wei`);
-    }
-    return { privateKey: a.privateKey, balance: a.balance };
-  });
+  return require("./accounts").loadAccounts(fail); // undefined: Hardhat's defaults
 }
 
 function mining() {

@@ -233,7 +233,30 @@ pub(crate) fn presign(
     gas_limit: u64,
     kind: &(dyn Fn(u32) -> TxKind + Sync),
 ) -> Load {
-    let count = pairs.len();
+    let senders = pairs.iter().map(|p| p.0).max().map_or(0, |m| m + 1);
+    let keys: Vec<SecretKey> = (0..senders).map(dev_account_key).collect();
+    let txs = sign_all(&pairs, nonces, &|from, to, nonce| {
+        keys[from as usize]
+            .sign_tx(Transaction {
+                chain_id,
+                nonce,
+                gas_limit,
+                gas_price: Amount::one(),
+                kind: kind(to),
+            })
+            .encode()
+    });
+    Load::from_signed(name, txs, pairs)
+}
+
+/// Signs one transaction per `(from, to)` pair on every core, each sender's nonces following
+/// on from `nonces`: `sign(from, to, nonce)` gives the raw transaction. Returns each with its
+/// sender, in the pairs' order.
+pub(crate) fn sign_all(
+    pairs: &[(u32, u32)],
+    nonces: &[u64],
+    sign: &(dyn Fn(u32, u32, u64) -> Vec<u8> + Sync),
+) -> Vec<(Vec<u8>, u32)> {
     let mut next = nonces.to_vec();
     let plan: Vec<(u32, u32, u64)> = pairs
         .iter()
@@ -243,35 +266,16 @@ pub(crate) fn presign(
             (from, to, nonce)
         })
         .collect();
-    let senders = pairs.iter().map(|p| p.0).max().map_or(0, |m| m + 1);
-    let keys: Vec<SecretKey> = (0..senders).map(dev_account_key).collect();
     let threads = std::thread::available_parallelism().map_or(2, usize::from);
-    let chunk = count.div_ceil(threads).max(1);
-    let mut txs = Vec::with_capacity(count);
+    let chunk = plan.len().div_ceil(threads).max(1);
+    let mut txs = Vec::with_capacity(plan.len());
     std::thread::scope(|s| {
         let handles: Vec<_> = plan
             .chunks(chunk)
             .map(|part| {
-                let keys = &keys;
                 s.spawn(move || {
                     part.iter()
-                        .map(|&(from, to, nonce)| {
-                            let raw = keys[from as usize]
-                                .sign_tx(Transaction {
-                                    chain_id,
-                                    nonce,
-                                    gas_limit,
-                                    gas_price: Amount::one(),
-                                    kind: kind(to),
-                                })
-                                .encode();
-                            let hash = Hash::of(&raw);
-                            Signed {
-                                raw,
-                                hash,
-                                sender: from,
-                            }
-                        })
+                        .map(|&(from, to, nonce)| (sign(from, to, nonce), from))
                         .collect::<Vec<_>>()
                 })
             })
@@ -280,7 +284,7 @@ pub(crate) fn presign(
             txs.extend(h.join().expect("a signing thread panicked"));
         }
     });
-    Load { name, txs, pairs }
+    txs
 }
 
 /// CPU time (user + system) a process has used, and its resident set now and at its peak.

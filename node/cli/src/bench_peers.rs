@@ -369,34 +369,8 @@ fn presign(
     chain_id: u64,
     tx: &(dyn Fn(u32, u64) -> LegacyTx + Sync),
 ) -> Load {
-    let mut next = nonces.to_vec();
-    let plan: Vec<(u32, u32, u64)> = pairs
-        .iter()
-        .map(|&(from, to)| {
-            let nonce = next[from as usize];
-            next[from as usize] += 1;
-            (from, to, nonce)
-        })
-        .collect();
-    let threads = std::thread::available_parallelism().map_or(2, usize::from);
-    let chunk = plan.len().div_ceil(threads).max(1);
-    let mut txs = Vec::with_capacity(plan.len());
-    std::thread::scope(|s| {
-        let handles: Vec<_> = plan
-            .chunks(chunk)
-            .map(|part| {
-                s.spawn(move || {
-                    part.iter()
-                        .map(|&(from, to, nonce)| {
-                            (keys[from as usize].sign(&tx(to, nonce), chain_id), from)
-                        })
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        for h in handles {
-            txs.extend(h.join().expect("a signing thread panicked"));
-        }
+    let txs = bench_load::sign_all(&pairs, nonces, &|from, to, nonce| {
+        keys[from as usize].sign(&tx(to, nonce), chain_id)
     });
     Load::from_signed(name, txs, pairs)
 }
