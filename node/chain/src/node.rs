@@ -898,6 +898,15 @@ impl Chain {
         Ok(ChainStore::receipt(self.store(), tx)?)
     }
 
+    /// An included transaction with its location and block hash, read without decoding
+    /// the rest of its block.
+    ///
+    /// # Errors
+    /// Node-fatal storage failures.
+    pub fn included_tx(&self, tx: &Hash) -> Result<Option<crate::IncludedTx>> {
+        Ok(ChainStore::included_tx(self.store(), tx)?)
+    }
+
     /// The committed block at `height`.
     ///
     /// # Errors

@@ -6,15 +6,22 @@
 //! Blocks    'b' ‖ height(be64)                  → encode(Block)
 //!           'h' ‖ block hash                    → height(be64)
 //! Receipts  height(be64) ‖ index(be32)          → encode(Receipt)
-//! Indexes   't' ‖ tx hash                       → height(be64) ‖ index(be32)
+//! Indexes   't' ‖ tx hash                       → height(be64) ‖ index(be32) ‖ first log(be32)
+//!                                                 ‖ tx offset(be32) ‖ tx length(be32)
 //!           'c' ‖ contract ‖ height ‖ log(be32) → tx index(be32)      event by contract
 //!           'p' ‖ topic0   ‖ height ‖ log(be32) → tx index(be32)      event by first topic
 //!           'H'                                 → height(be64) of the newest stored block
 //! ```
 //!
-//! Big-endian heights keep every prefix scan in height order.
+//! Big-endian heights keep every prefix scan in height order. A transaction's location
+//! record also holds where its bytes sit inside the stored block and the block-wide index
+//! of its first event, so a receipt or a transaction is read by hash in O(1): one index get,
+//! one zero-copy block get decoding only the header and that transaction, one receipt get
+//! (never the whole block, nor the receipts before it).
 
-use cairn_primitives::{Address, Block, Canonical, DecodeError, Event, Hash, Height, Receipt};
+use cairn_primitives::{
+    Address, Block, Canonical, DecodeError, Event, Hash, Height, Receipt, SignedTransaction,
+};
 use cairn_storage::{Column, Direction, KeyRange, KvRead, StorageError, WriteBatch};
 
 /// Most blocks one event query may span: bounds the work of a single RPC call.
@@ -83,7 +90,30 @@ pub struct TxLocation {
     pub height: Height,
     /// Position in the block.
     pub index: u32,
+    /// Block-wide position of its first event: the events of the block's earlier
+    /// transactions come before it.
+    pub first_log_index: u32,
 }
+
+/// An included transaction read by hash, without decoding the rest of its block.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IncludedTx {
+    /// Where it is.
+    pub location: TxLocation,
+    /// Hash of its block.
+    pub block_hash: Hash,
+    /// The transaction.
+    pub tx: SignedTransaction,
+}
+
+/// Bytes of a transaction-location record.
+const TX_LOCATION_LEN: usize = 24;
+
+/// Bytes of an encoded block header: the prefix of an encoded block.
+const HEADER_LEN: usize = cairn_primitives::limits::BLOCK_HEADER_SIZE;
+
+/// Bytes of the transaction count between an encoded block's header and its transactions.
+const TX_COUNT_LEN: usize = 4;
 
 /// An event with where it was emitted.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -177,17 +207,14 @@ impl ChainStore {
             });
         }
         let hash = block.hash();
-        batch.put(
-            Column::Blocks,
-            key(BLOCK_BY_HEIGHT, &[&be64(height)]),
-            block.encode(),
-        );
+        let encoded = block.encode();
         batch.put(
             Column::Blocks,
             key(HEIGHT_BY_HASH, &[&hash.0]),
             be64(height),
         );
         let mut log_index: u32 = 0;
+        let mut offset = HEADER_LEN + TX_COUNT_LEN;
         for (i, (tx, receipt)) in block.txs.iter().zip(receipts).enumerate() {
             let index = u32::try_from(i).expect("a block holds at most MAX_BLOCK_TXS transactions");
             batch.put(
@@ -195,8 +222,15 @@ impl ChainStore {
                 receipt_key(height, index),
                 receipt.encode(),
             );
-            let mut location = be64(height).to_vec();
+            let len = tx.encode().len();
+            let at = |n: usize| u32::try_from(n).expect("a block is at most MAX_BLOCK_SIZE bytes");
+            let mut location = Vec::with_capacity(TX_LOCATION_LEN);
+            location.extend_from_slice(&be64(height));
             location.extend_from_slice(&index.to_be_bytes());
+            location.extend_from_slice(&log_index.to_be_bytes());
+            location.extend_from_slice(&at(offset).to_be_bytes());
+            location.extend_from_slice(&at(len).to_be_bytes());
+            offset += len;
             batch.put(
                 Column::Indexes,
                 key(TX_LOCATION, &[&tx.tx_hash().0]),
@@ -221,6 +255,12 @@ impl ChainStore {
                 log_index += 1;
             }
         }
+        debug_assert_eq!(offset, encoded.len(), "transaction offsets cover the block");
+        batch.put(
+            Column::Blocks,
+            key(BLOCK_BY_HEIGHT, &[&be64(height)]),
+            encoded,
+        );
         batch.put(Column::Blocks, HEAD, be64(height));
         Ok(())
     }
@@ -260,32 +300,90 @@ impl ChainStore {
     /// # Errors
     /// On a backend failure or a corrupt record.
     pub fn tx_location(kv: &impl KvRead, hash: &Hash) -> Result<Option<TxLocation>> {
+        Ok(Self::tx_record(kv, hash)?.map(|(location, _)| location))
+    }
+
+    /// The location record of `hash`: where it is, and its bytes' range in the block.
+    fn tx_record(
+        kv: &impl KvRead,
+        hash: &Hash,
+    ) -> Result<Option<(TxLocation, std::ops::Range<usize>)>> {
         let Some(v) = kv.get(Column::Indexes, &key(TX_LOCATION, &[&hash.0]))? else {
             return Ok(None);
         };
-        if v.len() != 12 {
+        if v.len() != TX_LOCATION_LEN {
             return Err(ChainStoreError::Corrupt {
                 what: "tx location",
-                reason: format!("{} bytes", v.len()),
+                reason: format!("{} bytes, expected {TX_LOCATION_LEN}", v.len()),
             });
         }
-        Ok(Some(TxLocation {
+        let location = TxLocation {
             height: read_u64("tx location", &v[..8])?,
-            index: read_u32("tx location", &v[8..])?,
-        }))
+            index: read_u32("tx location", &v[8..12])?,
+            first_log_index: read_u32("tx location", &v[12..16])?,
+        };
+        let offset = read_u32("tx location", &v[16..20])? as usize;
+        let len = read_u32("tx location", &v[20..24])? as usize;
+        Ok(Some((location, offset..offset + len)))
     }
 
-    /// The receipt of the transaction at `location`.
+    /// The included transaction with `hash`, its location and its block's hash, decoding
+    /// only the block's header and this transaction (one zero-copy read of the block).
     ///
     /// # Errors
     /// On a backend failure or a corrupt record.
-    pub fn receipt_at(kv: &impl KvRead, location: TxLocation) -> Result<Option<Receipt>> {
-        kv.get(
-            Column::Receipts,
-            &receipt_key(location.height, location.index),
-        )?
-        .map(|v| decode("receipt", &v))
-        .transpose()
+    pub fn included_tx(kv: &impl KvRead, hash: &Hash) -> Result<Option<IncludedTx>> {
+        let Some((location, range)) = Self::tx_record(kv, hash)? else {
+            return Ok(None);
+        };
+        let block_key = key(BLOCK_BY_HEIGHT, &[&be64(location.height)]);
+        let read = kv.get_with(Column::Blocks, &block_key, |bytes| {
+            let header = bytes
+                .get(..HEADER_LEN)
+                .ok_or_else(|| ChainStoreError::Corrupt {
+                    what: "block",
+                    reason: format!("{} bytes, shorter than a header", bytes.len()),
+                })?;
+            let tx_bytes = bytes
+                .get(range.clone())
+                .ok_or_else(|| ChainStoreError::Corrupt {
+                    what: "tx location",
+                    reason: format!(
+                        "bytes {range:?} outside block {} of {} bytes",
+                        location.height,
+                        bytes.len()
+                    ),
+                })?;
+            let tx: SignedTransaction = decode("transaction", tx_bytes)?;
+            Ok::<_, ChainStoreError>((Hash::of(header), tx))
+        })?;
+        let Some((block_hash, tx)) = read.transpose()? else {
+            return Err(ChainStoreError::Corrupt {
+                what: "tx location",
+                reason: format!("points at missing block {}", location.height),
+            });
+        };
+        if tx.tx_hash() != *hash {
+            return Err(ChainStoreError::Corrupt {
+                what: "tx location",
+                reason: format!("{hash} points at another transaction"),
+            });
+        }
+        Ok(Some(IncludedTx {
+            location,
+            block_hash,
+            tx,
+        }))
+    }
+
+    /// The receipt of the transaction at position `index` of the block at `height`.
+    ///
+    /// # Errors
+    /// On a backend failure or a corrupt record.
+    pub fn receipt_at(kv: &impl KvRead, height: Height, index: u32) -> Result<Option<Receipt>> {
+        kv.get(Column::Receipts, &receipt_key(height, index))?
+            .map(|v| decode("receipt", &v))
+            .transpose()
     }
 
     /// The receipt of the transaction with `hash`, with its location.
@@ -296,7 +394,7 @@ impl ChainStore {
         let Some(location) = Self::tx_location(kv, hash)? else {
             return Ok(None);
         };
-        Ok(Self::receipt_at(kv, location)?.map(|r| (location, r)))
+        Ok(Self::receipt_at(kv, location.height, location.index)?.map(|r| (location, r)))
     }
 
     /// The events matching `filter`, in (height, log index) order.
@@ -375,13 +473,7 @@ impl ChainStore {
                     };
                     let slot = receipts.get_mut(tx_index as usize).ok_or_else(corrupt)?;
                     if slot.is_none() {
-                        *slot = Self::receipt_at(
-                            kv,
-                            TxLocation {
-                                height,
-                                index: tx_index,
-                            },
-                        )?;
+                        *slot = Self::receipt_at(kv, height, tx_index)?;
                     }
                     let event = slot
                         .as_ref()
@@ -409,17 +501,12 @@ impl ChainStore {
                     let mut log_index = 0u32;
                     for (i, tx) in block.txs.iter().enumerate() {
                         let tx_index = u32::try_from(i).expect("bounded by MAX_BLOCK_TXS");
-                        let receipt = Self::receipt_at(
-                            kv,
-                            TxLocation {
-                                height,
-                                index: tx_index,
+                        let receipt = Self::receipt_at(kv, height, tx_index)?.ok_or(
+                            ChainStoreError::Corrupt {
+                                what: "receipt",
+                                reason: format!("missing {height}/{tx_index}"),
                             },
-                        )?
-                        .ok_or(ChainStoreError::Corrupt {
-                            what: "receipt",
-                            reason: format!("missing {height}/{tx_index}"),
-                        })?;
+                        )?;
                         for event in receipt.events {
                             out.push(StoredEvent {
                                 event,
@@ -522,14 +609,26 @@ mod tests {
             let h = b.header.height;
             assert_eq!(ChainStore::block(&store, h).unwrap().as_ref(), Some(b));
             assert_eq!(ChainStore::height_of(&store, &b.hash()).unwrap(), Some(h));
+            let mut events_before = 0u32;
             for (i, (tx, r)) in b.txs.iter().zip(receipts).enumerate() {
                 let loc = TxLocation {
                     height: h,
                     index: u32::try_from(i).unwrap(),
+                    first_log_index: events_before,
                 };
+                events_before += u32::try_from(r.events.len()).unwrap();
                 assert_eq!(
                     ChainStore::receipt(&store, &tx.tx_hash()).unwrap(),
                     Some((loc, r.clone()))
+                );
+                // Read alone, without the rest of the block: the same transaction.
+                assert_eq!(
+                    ChainStore::included_tx(&store, &tx.tx_hash()).unwrap(),
+                    Some(IncludedTx {
+                        location: loc,
+                        block_hash: b.hash(),
+                        tx: tx.clone(),
+                    })
                 );
             }
         }
@@ -537,6 +636,31 @@ mod tests {
         assert_eq!(
             ChainStore::tx_location(&store, &Hash([9; 32])).unwrap(),
             None
+        );
+        assert_eq!(
+            ChainStore::included_tx(&store, &Hash([9; 32])).unwrap(),
+            None
+        );
+    }
+
+    #[test]
+    fn a_location_pointing_at_another_transaction_is_corrupt_not_a_wrong_answer() {
+        let (store, blocks) = store_chain();
+        let first = blocks[0].0.txs[0].tx_hash();
+        let second = blocks[0].0.txs[1].tx_hash();
+        // Point the first transaction's record at the second one's bytes.
+        let mut record = store
+            .get(Column::Indexes, &key(TX_LOCATION, &[&second.0]))
+            .unwrap()
+            .unwrap();
+        record[8..16].fill(0);
+        let mut batch = WriteBatch::new();
+        batch.put(Column::Indexes, key(TX_LOCATION, &[&first.0]), record);
+        store.write(batch, false).unwrap();
+        let err = ChainStore::included_tx(&store, &first).unwrap_err();
+        assert!(
+            err.to_string().contains("points at another transaction"),
+            "{err}"
         );
     }
 

@@ -581,39 +581,23 @@ impl RpcNode {
         }
     }
 
+    /// A receipt by transaction hash in O(1): the transaction's location record, the
+    /// transaction itself read out of its block without decoding the rest, and the receipt.
     fn receipt_info(&self, hash: &Hash) -> RpcResult<Option<ReceiptInfo>> {
-        let Some((loc, receipt)) = self.chain.receipt(hash).map_err(|e| internal(&e))? else {
+        let Some(included) = self.chain.included_tx(hash).map_err(|e| internal(&e))? else {
             return Ok(None);
         };
-        let block = self
-            .chain
-            .block(loc.height)
-            .map_err(|e| internal(&e))?
-            .ok_or_else(|| internal(&format!("block {} of a receipt is missing", loc.height)))?;
-        let index = loc.index as usize;
-        let tx = block
-            .txs
-            .get(index)
-            .ok_or_else(|| internal(&format!("block {} has no transaction {index}", loc.height)))?;
-        // Events before this transaction's in the same block give its first log index.
-        let mut log_index = 0u32;
-        for i in 0..index {
-            let i = u32::try_from(i).unwrap_or(u32::MAX);
-            if let Some(r) = cairn_chain::ChainStore::receipt_at(
-                self.chain.store(),
-                cairn_chain::TxLocation {
-                    height: loc.height,
-                    index: i,
-                },
-            )
-            .map_err(|e| internal(&e))?
-            {
-                log_index += u32::try_from(r.events.len()).unwrap_or(u32::MAX);
-            }
-        }
-        Ok(Some(receipt_info(
-            &block, tx, loc.index, receipt, log_index,
-        )))
+        let loc = included.location;
+        let receipt =
+            cairn_chain::ChainStore::receipt_at(self.chain.store(), loc.height, loc.index)
+                .map_err(|e| internal(&e))?
+                .ok_or_else(|| {
+                    internal(&format!(
+                        "receipt {}/{} of {hash} is missing",
+                        loc.height, loc.index
+                    ))
+                })?;
+        Ok(Some(receipt_info(&included, receipt)))
     }
 }
 
@@ -622,6 +606,14 @@ fn location(block: &Block, index: u32) -> TxLocation {
         block_height: block.header.height,
         block_hash: block.hash(),
         index,
+    }
+}
+
+fn included_location(included: &cairn_chain::IncludedTx) -> TxLocation {
+    TxLocation {
+        block_height: included.location.height,
+        block_hash: included.block_hash,
+        index: included.location.index,
     }
 }
 
@@ -638,12 +630,10 @@ fn dev_target(op: &cairn_primitives::DevOp) -> Option<Address> {
 }
 
 fn receipt_info(
-    block: &Block,
-    tx: &SignedTransaction,
-    index: u32,
+    included: &cairn_chain::IncludedTx,
     receipt: cairn_primitives::Receipt,
-    first_log_index: u32,
 ) -> ReceiptInfo {
+    let tx = &included.tx;
     // An impersonated transaction (devnet) reads as sent by the account it acts for.
     let from = tx.origin();
     let tx_hash = tx.tx_hash();
@@ -671,11 +661,11 @@ fn receipt_info(
     let events = receipt
         .events
         .into_iter()
-        .zip(first_log_index..)
+        .zip(included.location.first_log_index..)
         .map(|(event, log_index)| EventLog {
             event: EventFields::from(event),
             tx_hash,
-            block_height: block.header.height,
+            block_height: included.location.height,
             log_index,
         })
         .collect();
@@ -690,7 +680,7 @@ fn receipt_info(
         events,
         error: receipt.error,
         gas_profile: profile_info(receipt.gas_profile),
-        location: location(block, index),
+        location: included_location(included),
     }
 }
 
@@ -732,17 +722,14 @@ impl CairnApiServer for RpcNode {
     }
 
     async fn chain_get_transaction(&self, hash: Hash) -> RpcResult<Option<TxInfo>> {
-        let Some((loc, _)) = self.chain.receipt(&hash).map_err(|e| internal(&e))? else {
+        let Some(included) = self.chain.included_tx(&hash).map_err(|e| internal(&e))? else {
             return Ok(None);
         };
-        let Some(block) = self.chain.block(loc.height).map_err(|e| internal(&e))? else {
-            return Ok(None);
-        };
-        Ok(block.txs.get(loc.index as usize).map(|tx| TxInfo {
+        Ok(Some(TxInfo {
             hash,
-            from: tx.origin(),
-            transaction: tx.clone(),
-            location: location(&block, loc.index),
+            from: included.tx.origin(),
+            location: included_location(&included),
+            transaction: included.tx,
         }))
     }
 
