@@ -94,6 +94,14 @@ impl<K: Hash + Eq + Clone, V> LruCache<K, V> {
         Some(&self.entries[i].value)
     }
 
+    /// The cached value of `key`, leaving the recency order as it is: for a reader that is
+    /// about to replace what it reads (a trie update reads nodes it then makes stale), where
+    /// marking them used would only cost writes to other entries.
+    #[must_use]
+    pub fn peek(&self, key: &K) -> Option<&V> {
+        self.index.get(key).map(|&i| &self.entries[i].value)
+    }
+
     /// Caches `key = value`, evicting the least recently used entry if full.
     pub fn insert(&mut self, key: K, value: V) {
         if self.capacity == 0 {
@@ -172,6 +180,19 @@ mod tests {
         assert_eq!(c.get(&1), Some(&"a"));
         assert_eq!(c.get(&3), Some(&"c"));
         assert_eq!(c.len(), 2);
+    }
+
+    #[test]
+    fn peek_reads_without_changing_what_is_evicted() {
+        let mut c = LruCache::new(2);
+        c.insert(1, "a");
+        c.insert(2, "b");
+        assert_eq!(c.peek(&1), Some(&"a"));
+        assert_eq!(c.peek(&9), None);
+        c.insert(3, "c"); // 1 is still the least recently used: evicted
+        assert_eq!(c.peek(&1), None);
+        assert_eq!(c.peek(&2), Some(&"b"));
+        assert_eq!(c.peek(&3), Some(&"c"));
     }
 
     #[test]

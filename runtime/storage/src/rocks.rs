@@ -26,8 +26,10 @@ use crate::{
 
 /// The on-disk format this build writes. Bump it whenever a key layout or encoding of any
 /// column changes; a database with another number is refused at open.
-/// History: 1 → 2 when accounts gained their `admin` (upgradable contracts).
-pub const FORMAT_VERSION: u32 = 3;
+/// History: 1 → 2 when accounts gained their `admin` (upgradable contracts); 2 → 3 when
+/// receipts gained their gas profile; 3 → 4 when trie nodes stopped storing leaf hashes and
+/// transaction locations gained their first log index and byte range.
+pub const FORMAT_VERSION: u32 = 4;
 
 /// Key of the format-version record in [`Column::Meta`].
 pub const FORMAT_VERSION_KEY: &[u8] = b"format_version";

@@ -6,12 +6,15 @@
 //! ```text
 //! node key   = version (u64 BE) ‖ depth (u8, nibbles) ‖ path nibbles packed (⌈depth/2⌉ bytes)
 //! node bytes = bitmap (u16 BE) ‖ leaf bitmap (u16 BE) ‖ per present child in nibble order:
-//!                leaf:     hash ‖ key hash ‖ value hash   (96 bytes)
+//!                leaf:     key hash ‖ value hash          (64 bytes)
 //!                internal: hash ‖ version (u64 BE)        (40 bytes)
 //! ```
 //!
 //! Leaves live inline in their parent: a leaf update rewrites one node instead of two, and
-//! a lookup never needs a separate leaf read.
+//! a lookup never needs a separate leaf read. A leaf's own hash is not stored: it is a
+//! function of the two hashes that are, so decoding recomputes it (one 65-byte keccak per
+//! leaf, paid only on a node-cache miss) and a commit writes a third fewer leaf bytes.
+//! Storing it was format 3.
 
 use crate::proof::{KeyHash, ValueHash, leaf_hash, node_hash};
 use crate::{TrieError, Version};
@@ -92,6 +95,12 @@ impl NodeKey {
     }
 }
 
+/// Stored bytes of a leaf child: key hash ‖ value hash.
+pub const LEAF_BYTES: usize = 64;
+
+/// Stored bytes of an internal child: hash ‖ version.
+pub const INTERNAL_BYTES: usize = 40;
+
 /// A child slot of an internal node.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Child {
@@ -101,7 +110,8 @@ pub enum Child {
         key: KeyHash,
         /// keccak of the value.
         value: ValueHash,
-        /// [`leaf_hash`] of the two (kept to avoid rehashing siblings).
+        /// [`leaf_hash`] of the two (kept in memory to avoid rehashing siblings; not
+        /// stored, recomputed when a node is decoded).
         hash: [u8; 32],
     },
     /// An internal node one nibble deeper.
@@ -166,14 +176,13 @@ impl Node {
     #[must_use]
     pub fn encode(&self) -> Vec<u8> {
         let mut leaves = 0u16;
-        let mut out = Vec::with_capacity(4 + self.children.len() * 96);
+        let mut out = Vec::with_capacity(self.encoded_len());
         out.extend_from_slice(&self.bitmap().to_be_bytes());
         out.extend_from_slice(&[0, 0]);
         for (i, c) in &self.children {
             match c {
-                Child::Leaf { key, value, hash } => {
+                Child::Leaf { key, value, .. } => {
                     leaves |= 1 << i;
-                    out.extend_from_slice(hash);
                     out.extend_from_slice(key);
                     out.extend_from_slice(value);
                 }
@@ -185,6 +194,19 @@ impl Node {
         }
         out[2..4].copy_from_slice(&leaves.to_be_bytes());
         out
+    }
+
+    /// Length of [`Node::encode`]'s output, without encoding.
+    #[must_use]
+    pub fn encoded_len(&self) -> usize {
+        4 + self
+            .children
+            .iter()
+            .map(|(_, c)| match c {
+                Child::Leaf { .. } => LEAF_BYTES,
+                Child::Node { .. } => INTERNAL_BYTES,
+            })
+            .sum::<usize>()
     }
 
     /// Parses [`Node::encode`]'s output.
@@ -217,12 +239,12 @@ impl Node {
             if bitmap & (1 << i) == 0 {
                 continue;
             }
-            let hash = take32(&mut pos)?;
             if leaves & (1 << i) != 0 {
                 let key = take32(&mut pos)?;
                 let value = take32(&mut pos)?;
-                children.push((i, Child::Leaf { key, value, hash }));
+                children.push((i, Child::leaf(key, value)));
             } else {
+                let hash = take32(&mut pos)?;
                 let v = bytes
                     .get(pos..pos + 8)
                     .ok_or_else(|| bad("truncated version"))?;
@@ -258,8 +280,11 @@ mod tests {
             ],
         };
         let bytes = n.encode();
-        assert_eq!(bytes.len(), 4 + 96 + 40 + 96);
+        assert_eq!(bytes.len(), 4 + 64 + 40 + 64);
+        assert_eq!(bytes.len(), n.encoded_len());
+        // The leaf hashes are not stored, yet come back: decode recomputes them.
         assert_eq!(Node::decode(&bytes).unwrap(), n);
+        assert_eq!(Node::decode(&bytes).unwrap().hash(), n.hash());
         assert!(Node::decode(&bytes[..bytes.len() - 1]).is_err());
         let mut extra = bytes;
         extra.push(0);

@@ -281,8 +281,27 @@ impl<S: KvRead + Sync> Trie<S> {
     }
 
     fn load(&self, key: &NodeKey, stats: &mut UpdateStats) -> Result<Arc<Node>> {
-        if let Some(n) = self.shard(key).get(key) {
-            return Ok(Arc::clone(n));
+        self.load_with(key, stats, true)
+    }
+
+    /// As [`Trie::load`]; `promote = false` leaves a cached node's recency alone (an update
+    /// reads nodes it then makes stale: the commit drops them from the cache anyway).
+    fn load_with(
+        &self,
+        key: &NodeKey,
+        stats: &mut UpdateStats,
+        promote: bool,
+    ) -> Result<Arc<Node>> {
+        {
+            let mut shard = self.shard(key);
+            let hit = if promote {
+                shard.get(key)
+            } else {
+                shard.peek(key)
+            };
+            if let Some(n) = hit {
+                return Ok(Arc::clone(n));
+            }
         }
         let enc = key.encode();
         let bytes = self
@@ -643,7 +662,7 @@ impl<S: KvRead + Sync> Trie<S> {
             Some(Child::Node { hash, version }) => {
                 let path_key = changes[0].0;
                 let nk = NodeKey::new(version, &path_key, depth);
-                let old = self.load(&nk, &mut ctx.stats)?;
+                let old = self.load_with(&nk, &mut ctx.stats, false)?;
                 let touched = self.update_groups(ctx, &old, depth, changes)?;
                 Ok(Self::finish_node(
                     ctx,
