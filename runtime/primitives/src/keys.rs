@@ -6,7 +6,6 @@
 
 use alloc::vec::Vec;
 
-use curve25519_dalek::edwards::CompressedEdwardsY;
 use ed25519_dalek::{Signer, SigningKey, VerifyingKey};
 
 use crate::{Address, Canonical, Hash, SignedTransaction, Transaction};
@@ -140,10 +139,7 @@ pub fn verify_batch(items: &[BatchItem<'_>]) -> Result<(), SignatureError> {
         let key = VerifyingKey::from_bytes(pk).map_err(|_| SignatureError::InvalidAt(i))?;
         let mut r = [0u8; 32];
         r.copy_from_slice(&sig[..32]);
-        let r_ok = CompressedEdwardsY(r)
-            .decompress()
-            .is_some_and(|p| !p.is_small_order() && p.compress().0 == r);
-        if key.is_weak() || !r_ok {
+        if key.is_weak() || !r_may_be_strict(&r) {
             return Err(SignatureError::InvalidAt(i));
         }
         keys.push(key);
@@ -161,6 +157,50 @@ pub fn verify_batch(items: &[BatchItem<'_>]) -> Result<(), SignatureError> {
     // The batch equation failed but every entry verified alone: impossible for honest
     // inputs; treat the batch as invalid at its first entry rather than accept it.
     Err(SignatureError::InvalidAt(0))
+}
+
+/// The y-coordinates of edwards25519's eight small-order points (little-endian, sign bit
+/// clear): 1 (the identity), p − 1 (order 2), 0 (order 4) and the two of order 8. Each of
+/// them belongs to small-order points only, whichever sign x takes.
+const SMALL_ORDER_Y: [[u8; 32]; 5] = [
+    [0; 32],
+    [
+        1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0,
+    ],
+    [
+        0xec, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0x7f,
+    ],
+    [
+        0x26, 0xe8, 0x95, 0x8f, 0xc2, 0xb2, 0x27, 0xb0, 0x45, 0xc3, 0xf4, 0x89, 0xf2, 0xef, 0x98,
+        0xf0, 0xd5, 0xdf, 0xac, 0x05, 0xd3, 0xc6, 0x33, 0x39, 0xb1, 0x38, 0x02, 0x88, 0x6d, 0x53,
+        0xfc, 0x05,
+    ],
+    [
+        0xc7, 0x17, 0x6a, 0x70, 0x3d, 0x4d, 0xd8, 0x4f, 0xba, 0x3c, 0x0b, 0x76, 0x0d, 0x10, 0x67,
+        0x0f, 0x2a, 0x20, 0x53, 0xfa, 0x2c, 0x39, 0xcc, 0xc6, 0x4e, 0xc7, 0xfd, 0x77, 0x92, 0xac,
+        0x03, 0x7a,
+    ],
+];
+
+/// The strict checks on a signature's R that a batch equation would not make, from its
+/// bytes alone: its y is below p = 2²⁵⁵ − 19 (canonical) and is not a small-order point's.
+///
+/// For every `r` that decompresses to a curve point this decides exactly as "decompress,
+/// not small order, re-compresses to `r`" (`strict_r_reference` in the tests), without the
+/// point decompression and compression (a square root and an inversion, a third of a
+/// batch entry's cost). An `r` that is not on the curve passes here, then fails the batch
+/// equation's own decompression, and the one-by-one fallback rejects it as [`verify`] does.
+/// A non-canonical sign bit (x = 0 with the bit set) needs y = 1 or y = p − 1, both in
+/// [`SMALL_ORDER_Y`].
+fn r_may_be_strict(r: &[u8; 32]) -> bool {
+    let mut y = *r;
+    y[31] &= 0x7f;
+    // y ≥ p only for p ..= 2²⁵⁵ − 1: top byte 0x7f, bytes 1..=30 all 0xff, byte 0 ≥ 0xed.
+    let non_canonical = y[31] == 0x7f && y[1..31].iter().all(|&b| b == 0xff) && y[0] >= 0xed;
+    !non_canonical && !SMALL_ORDER_Y.contains(&y)
 }
 
 /// Domain of the dev-account key derivation: dev account `i` has the secret key
@@ -190,6 +230,8 @@ pub fn dev_authority_key() -> SecretKey {
 
 #[cfg(test)]
 mod tests {
+    use curve25519_dalek::edwards::CompressedEdwardsY;
+
     use super::*;
 
     fn key(i: u8) -> SecretKey {
@@ -232,6 +274,107 @@ mod tests {
             verify_batch(&[(&pk, msg, &sig)]),
             Err(SignatureError::InvalidAt(0))
         );
+    }
+
+    /// The check the batch path made before: decompress R, refuse a small-order point and a
+    /// non-canonical encoding.
+    fn strict_r_reference(r: &[u8; 32]) -> bool {
+        CompressedEdwardsY(*r)
+            .decompress()
+            .is_some_and(|p| !p.is_small_order() && p.compress().0 == *r)
+    }
+
+    fn on_curve(r: &[u8; 32]) -> bool {
+        CompressedEdwardsY(*r).decompress().is_some()
+    }
+
+    /// Every R edge: the small-order y's and every y in p ..= 2²⁵⁵ − 1, with both sign bits.
+    fn r_edges() -> Vec<[u8; 32]> {
+        let mut out = Vec::new();
+        for y in SMALL_ORDER_Y {
+            out.push(y);
+        }
+        // p ..= 2²⁵⁵ − 1, among them p and p + 1 (non-canonical 0 and 1).
+        for low in 0xedu8..=0xff {
+            let mut y = [0xff; 32];
+            y[0] = low;
+            y[31] = 0x7f;
+            out.push(y);
+        }
+        let signed: Vec<[u8; 32]> = out
+            .iter()
+            .map(|y| {
+                let mut s = *y;
+                s[31] |= 0x80;
+                s
+            })
+            .collect();
+        out.extend(signed);
+        out
+    }
+
+    #[test]
+    fn small_order_y_are_exactly_the_small_order_points() {
+        for y in SMALL_ORDER_Y {
+            for sign in [0u8, 0x80] {
+                let mut r = y;
+                r[31] |= sign;
+                let p = CompressedEdwardsY(r).decompress().expect("on the curve");
+                assert!(p.is_small_order(), "{r:?}");
+            }
+        }
+        // The eight torsion points, generated: each one's y is listed.
+        let t = CompressedEdwardsY(SMALL_ORDER_Y[3])
+            .decompress()
+            .expect("order 8");
+        let mut p = t;
+        for _ in 0..8 {
+            let mut y = p.compress().0;
+            y[31] &= 0x7f;
+            assert!(SMALL_ORDER_Y.contains(&y), "{y:?}");
+            p += t;
+        }
+    }
+
+    #[test]
+    fn r_precheck_decides_as_decompression_for_every_point() {
+        let mut cases = r_edges();
+        // Pseudo-random encodings (half of them on the curve) and real signatures' R.
+        for i in 0..4_000u32 {
+            cases.push(crate::keccak256(&i.to_le_bytes()));
+        }
+        for i in 0..64u8 {
+            let sig = key(i).sign(b"r");
+            let mut r = [0u8; 32];
+            r.copy_from_slice(&sig[..32]);
+            cases.push(r);
+        }
+        let mut on = 0;
+        for r in &cases {
+            if on_curve(r) {
+                on += 1;
+                assert_eq!(r_may_be_strict(r), strict_r_reference(r), "{r:?}");
+            } else {
+                assert!(!strict_r_reference(r));
+            }
+        }
+        assert!(on > 1_000, "the cases reach the curve ({on})");
+    }
+
+    #[test]
+    fn batch_and_single_agree_on_every_r_edge() {
+        let k = key(9);
+        let pk = k.public_key();
+        let msg = b"edge";
+        let good = k.sign(msg);
+        for r in r_edges() {
+            let mut sig = good;
+            sig[..32].copy_from_slice(&r);
+            let single = verify(&pk, msg, &sig).is_ok();
+            let batch = verify_batch(&[(&pk, msg, &sig), (&pk, msg, &good)]).is_ok();
+            assert!(!single, "{r:?}");
+            assert_eq!(batch, single, "{r:?}");
+        }
     }
 
     #[test]
