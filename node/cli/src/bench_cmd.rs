@@ -244,17 +244,6 @@ async fn token_transfers(devnet: &Devnet, args: &BenchArgs) -> anyhow::Result<Lo
         .contract_address
         .with_context(|| format!("the token did not deploy: {:?}", receipt.error))?;
     let chain_id = client.chain_id().await?;
-    let transfer = move |to: u32| {
-        TxKind::Call(Call {
-            to: token,
-            method: "transfer".into(),
-            args: bench_load::token_transfer_args(
-                cairn_primitives::dev_account_key(to).address(),
-                TOKEN_GRANT,
-            ),
-            value: Amount::zero(),
-        })
-    };
     // Grants: account 0 pays every other account, within the pool's per-sender limit.
     let nonces: Vec<u64> = bench_load::accounts(&devnet.url, BENCH_ACCOUNTS)
         .await?
@@ -267,7 +256,7 @@ async fn token_transfers(devnet: &Devnet, args: &BenchArgs) -> anyhow::Result<Lo
         chain_id,
         &nonces,
         TOKEN_GAS_LIMIT,
-        &transfer,
+        &token_transfer(token, TOKEN_GRANT),
     );
     bench_load::drive(devnet.target(), &grants, 1, GRANT_WINDOW).await?;
     let (_, most) = bench_load::check_receipts(devnet.target(), &grants, BENCH_ACCOUNTS).await?;
@@ -293,17 +282,7 @@ async fn token_transfers(devnet: &Devnet, args: &BenchArgs) -> anyhow::Result<Lo
         chain_id,
         &nonces,
         most.saturating_add(most / 10),
-        &move |to| {
-            TxKind::Call(Call {
-                to: token,
-                method: "transfer".into(),
-                args: bench_load::token_transfer_args(
-                    cairn_primitives::dev_account_key(to).address(),
-                    TOKEN_AMOUNT,
-                ),
-                value: Amount::zero(),
-            })
-        },
+        &token_transfer(token, TOKEN_AMOUNT),
     );
     let mut run = bench_load::drive(devnet.target(), &load, args.connections, args.window).await?;
     run.verified =
@@ -317,6 +296,22 @@ const TOKEN_GAS_LIMIT: u64 = 2_000_000;
 
 /// Grants come from one account, whose pending transactions the pool caps at 256.
 const GRANT_WINDOW: usize = 200;
+
+/// What a token `transfer` of `amount` to a dev account does, for each account index: the
+/// grants' and the measured transfers' transactions.
+fn token_transfer(token: Address, amount: u128) -> impl Fn(u32) -> TxKind + Sync {
+    move |to: u32| {
+        TxKind::Call(Call {
+            to: token,
+            method: "transfer".into(),
+            args: bench_load::token_transfer_args(
+                cairn_primitives::dev_account_key(to).address(),
+                amount,
+            ),
+            value: Amount::zero(),
+        })
+    }
+}
 
 /// A devnet child process, stopped on drop (cleanly, so it removes its temporary directory).
 struct Devnet {

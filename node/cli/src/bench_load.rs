@@ -26,7 +26,7 @@ use cairn_primitives::{
 };
 use cairn_rpc_api::{BlockId, BlockTransactions, Bytes, CairnApiClient as _, ErrorCode};
 use jsonrpsee::core::client::ClientT as _;
-use jsonrpsee::core::params::BatchRequestBuilder;
+use jsonrpsee::core::params::{ArrayParams, BatchRequestBuilder};
 use jsonrpsee::rpc_params;
 
 /// Accounts the write workloads spread over: the most a devnet genesis funds.
@@ -805,24 +805,42 @@ fn checked(load: &Load) -> usize {
 
 /// Every account's balance and nonce, in batches.
 pub(crate) async fn accounts(url: &str, count: u32) -> anyhow::Result<Vec<(Amount, u64)>> {
+    per_dev_account(
+        url,
+        count,
+        "state_getAccount",
+        "state_getAccount",
+        |address| rpc_params![address],
+        |a: cairn_rpc_api::AccountInfo| Ok((a.balance, a.nonce)),
+    )
+    .await
+}
+
+/// One `method` call per dev account `0..count`, sent in batches of [`BATCH`]: `params` gives
+/// each call's parameters from the account's address and `decode` reads each answer, in
+/// account order; `what` names the call in the error a refused call gives.
+async fn per_dev_account<R, T>(
+    url: &str,
+    count: u32,
+    method: &'static str,
+    what: &str,
+    params: impl Fn(Address) -> ArrayParams,
+    decode: impl Fn(R) -> anyhow::Result<T>,
+) -> anyhow::Result<Vec<T>>
+where
+    R: serde::de::DeserializeOwned + std::fmt::Debug,
+{
     let client = Client::new(url)?;
     let mut out = Vec::with_capacity(count as usize);
     let all: Vec<u32> = (0..count).collect();
     for part in all.chunks(BATCH) {
         let mut batch = BatchRequestBuilder::new();
         for &i in part {
-            batch.insert(
-                "state_getAccount",
-                rpc_params![dev_account_key(i).address()],
-            )?;
+            batch.insert(method, params(dev_account_key(i).address()))?;
         }
-        let answers = client
-            .rpc()
-            .batch_request::<cairn_rpc_api::AccountInfo>(batch)
-            .await?;
-        for answer in answers {
-            let a = answer.map_err(|e| anyhow::anyhow!("state_getAccount: {e}"))?;
-            out.push((a.balance, a.nonce));
+        for answer in client.rpc().batch_request::<R>(batch).await? {
+            let answer = answer.map_err(|e| anyhow::anyhow!("{what}: {e}"))?;
+            out.push(decode(answer)?);
         }
     }
     Ok(out)
@@ -899,37 +917,29 @@ pub(crate) async fn token_balances(
     token: Address,
     count: u32,
 ) -> anyhow::Result<Vec<u128>> {
-    let client = Client::new(url)?;
-    let mut out = Vec::with_capacity(count as usize);
-    let all: Vec<u32> = (0..count).collect();
-    for part in all.chunks(BATCH) {
-        let mut batch = BatchRequestBuilder::new();
-        for &i in part {
-            batch.insert(
-                "contract_view",
-                rpc_params![
-                    token,
-                    "balance_of",
-                    Bytes(dev_account_key(i).address().0.to_vec()),
-                    Option::<BlockId>::None
-                ],
-            )?;
-        }
-        let answers = client
-            .rpc()
-            .batch_request::<cairn_rpc_api::ViewResult>(batch)
-            .await?;
-        for answer in answers {
-            let v = answer.map_err(|e| anyhow::anyhow!("balance_of: {e}"))?;
+    per_dev_account(
+        url,
+        count,
+        "contract_view",
+        "balance_of",
+        |address| {
+            rpc_params![
+                token,
+                "balance_of",
+                Bytes(address.0.to_vec()),
+                Option::<BlockId>::None
+            ]
+        },
+        |v: cairn_rpc_api::ViewResult| {
             let bytes: [u8; 16] = v
                 .return_data
                 .as_slice()
                 .try_into()
                 .context("balance_of did not return a u128")?;
-            out.push(u128::from_le_bytes(bytes));
-        }
-    }
-    Ok(out)
+            Ok(u128::from_le_bytes(bytes))
+        },
+    )
+    .await
 }
 
 /// The ABI-encoded arguments of the token's `transfer(to, amount)`.

@@ -212,20 +212,12 @@ fn stop_all(members: &mut [Member]) {
         }
     }
     for m in members.iter_mut() {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            match m.child.try_wait() {
-                Ok(Some(_)) | Err(_) => break,
-                Ok(None) if std::time::Instant::now() > deadline => {
-                    let _ = m.child.kill();
-                    let _ = m.child.wait();
-                    break;
-                }
-                Ok(None) => std::thread::sleep(Duration::from_millis(50)),
-            }
-        }
+        wait_or_kill(&mut m.child, MEMBER_STOP_GRACE);
     }
 }
+
+/// How long a validator may take to stop cleanly before [`stop_all`] kills it.
+const MEMBER_STOP_GRACE: Duration = Duration::from_secs(30);
 
 /// Makes the child receive SIGTERM (a clean stop) when this process dies, however it dies:
 /// validators never outlive the `cairn devnet` that started them.
@@ -251,11 +243,19 @@ pub(crate) fn stop_with_parent(command: &mut Command) {
 pub(crate) fn stop_child(child: &mut Child, grace: Duration) {
     if matches!(child.try_wait(), Ok(None)) {
         terminate(child.id());
-        let deadline = Instant::now() + grace;
-        while matches!(child.try_wait(), Ok(None)) && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(10));
-        }
     }
+    wait_or_kill(child, grace);
+}
+
+/// Waits up to `grace` for `child` (already sent SIGTERM, or already exited) to exit, then
+/// SIGKILLs it if it has not, and reaps it.
+fn wait_or_kill(child: &mut Child, grace: Duration) {
+    let deadline = Instant::now() + grace;
+    while matches!(child.try_wait(), Ok(None)) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    // A child already reaped is not signalled again (std knows its status), so this never
+    // reaches a recycled pid.
     let _ = child.kill();
     let _ = child.wait();
 }
