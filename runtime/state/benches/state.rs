@@ -14,6 +14,10 @@ use cairn_state::{
 use cairn_storage::{Column, KvRead, RocksConfig, RocksStore};
 use cairn_trie::RootRef;
 
+/// The `cairn` binary's allocator, so the figures are the node's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn env(name: &str, default: u64) -> u64 {
     std::env::var(name)
         .ok()
