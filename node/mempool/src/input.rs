@@ -5,8 +5,8 @@
 //! TxInput::Bytes ──size──decode──┐
 //! TxInput::Decoded ──encode──size─┴─► chain id ─► min gas price ─► max gas ─► intrinsic gas ─► cost fits U256 ─► Checked
 //!                                                                                   │
-//!        one by one: SignedTransaction::verify (strict)  ◄──────────────────────────┤
-//!        batch: chunks of VERIFY_CHUNK ─► verify_batch on N scoped threads ◄─────────┘
+//!        one by one: cached key ─► PublicKey::verify (strict)  ◄───────────────────┤
+//!        batch: chunks of VERIFY_CHUNK ─► cached keys ─► verify_batch_keys on N threads ◄┘
 //! ```
 //!
 //! Everything here is a pure function of the input and the config, so running it on any
@@ -16,10 +16,11 @@
 use std::sync::Arc;
 
 use cairn_primitives::{
-    Address, Amount, BatchItem, Canonical, Hash, SignedTransaction, limits::MAX_TX_SIZE, verify,
-    verify_batch,
+    Address, Amount, Canonical, Hash, KeyedBatchItem, PublicKey, SignedTransaction,
+    limits::MAX_TX_SIZE, verify_batch_keys,
 };
 
+use crate::keys::KeyCache;
 use crate::{MempoolConfig, RejectReason, VERIFY_CHUNK};
 
 /// A transaction as it reaches the pool: raw canonical bytes (RPC, gossip) or already decoded
@@ -154,9 +155,12 @@ pub(crate) fn precheck(input: TxInput, config: &MempoolConfig) -> Result<Checked
     })
 }
 
-/// Verifies one signature strictly.
-pub(crate) fn verify_one(checked: &Checked) -> Result<(), RejectReason> {
-    checked.tx.verify().map_err(|_| RejectReason::BadSignature)
+/// Verifies one signature strictly, the sender's parsed key from `keys`.
+pub(crate) fn verify_one(checked: &Checked, keys: &KeyCache) -> Result<(), RejectReason> {
+    let t = &checked.tx;
+    keys.get(&t.public_key)
+        .and_then(|k| k.verify(&t.tx.signing_message(), &t.signature))
+        .map_err(|_| RejectReason::BadSignature)
 }
 
 /// Prechecks and verifies every input on up to `threads` scoped threads; the result at index
@@ -165,11 +169,12 @@ pub(crate) fn precheck_batch(
     inputs: Vec<TxInput>,
     config: &MempoolConfig,
     threads: usize,
+    keys: &KeyCache,
 ) -> Vec<Result<Checked, RejectReason>> {
     let n = inputs.len();
     let threads = threads.clamp(1, n.div_ceil(VERIFY_CHUNK).max(1));
     if threads == 1 {
-        return precheck_slice(inputs, config);
+        return precheck_slice(inputs, config, keys);
     }
     // Contiguous shares of whole chunks, one per thread, results re-joined in input order.
     let per_thread = n.div_ceil(VERIFY_CHUNK).div_ceil(threads) * VERIFY_CHUNK;
@@ -184,7 +189,7 @@ pub(crate) fn precheck_batch(
     std::thread::scope(|scope| {
         let handles: Vec<_> = shares
             .into_iter()
-            .map(|share| scope.spawn(move || precheck_slice(share, config)))
+            .map(|share| scope.spawn(move || precheck_slice(share, config, keys)))
             .collect();
         handles
             .into_iter()
@@ -197,27 +202,37 @@ pub(crate) fn precheck_batch(
     })
 }
 
-/// Prechecks a slice, then verifies the survivors' signatures in chunks of [`VERIFY_CHUNK`].
+/// Prechecks a slice, then verifies the survivors' signatures in chunks of [`VERIFY_CHUNK`]:
+/// a transaction whose key does not parse is a bad signature (as [`verify_one`] says), the
+/// others go to one batch equation per chunk.
 fn precheck_slice(
     inputs: Vec<TxInput>,
     config: &MempoolConfig,
+    keys: &KeyCache,
 ) -> Vec<Result<Checked, RejectReason>> {
     let mut results: Vec<Result<Checked, RejectReason>> =
         inputs.into_iter().map(|i| precheck(i, config)).collect();
     let survivors: Vec<usize> = (0..results.len()).filter(|&i| results[i].is_ok()).collect();
     for chunk in survivors.chunks(VERIFY_CHUNK) {
-        let txs: Vec<Arc<SignedTransaction>> = chunk
-            .iter()
-            .filter_map(|&i| results[i].as_ref().ok().map(|c| Arc::clone(&c.tx)))
-            .collect();
-        let msgs: Vec<Vec<u8>> = txs.iter().map(|t| t.tx.signing_message()).collect();
-        let items: Vec<BatchItem<'_>> = txs
+        let mut txs: Vec<(usize, Arc<SignedTransaction>, PublicKey)> =
+            Vec::with_capacity(chunk.len());
+        for &i in chunk {
+            let Some(tx) = results[i].as_ref().ok().map(|c| Arc::clone(&c.tx)) else {
+                continue;
+            };
+            match keys.get(&tx.public_key) {
+                Ok(key) => txs.push((i, tx, key)),
+                Err(_) => results[i] = Err(RejectReason::BadSignature),
+            }
+        }
+        let msgs: Vec<Vec<u8>> = txs.iter().map(|(_, t, _)| t.tx.signing_message()).collect();
+        let items: Vec<KeyedBatchItem<'_>> = txs
             .iter()
             .zip(&msgs)
-            .map(|(t, m)| (&t.public_key, m.as_slice(), &t.signature))
+            .map(|((_, t, k), m)| (k, m.as_slice(), &t.signature))
             .collect();
         for bad in invalid_indices(&items) {
-            results[chunk[bad]] = Err(RejectReason::BadSignature);
+            results[txs[bad].0] = Err(RejectReason::BadSignature);
         }
     }
     results
@@ -226,14 +241,14 @@ fn precheck_slice(
 /// Indices of the invalid signatures in `items`: one batch equation when all are valid (the
 /// common case); if the batch fails, every item is verified alone, so the answer is exactly
 /// strict single verification's whatever the chunk contains.
-fn invalid_indices(items: &[BatchItem<'_>]) -> Vec<usize> {
-    if verify_batch(items).is_ok() {
+fn invalid_indices(items: &[KeyedBatchItem<'_>]) -> Vec<usize> {
+    if verify_batch_keys(items).is_ok() {
         return Vec::new();
     }
     items
         .iter()
         .enumerate()
-        .filter(|(_, (pk, msg, sig))| verify(pk, msg, sig).is_err())
+        .filter(|(_, (key, msg, sig))| key.verify(msg, sig).is_err())
         .map(|(i, _)| i)
         .collect()
 }
@@ -244,6 +259,8 @@ mod tests {
 
     use super::*;
 
+    /// Transfer `i`, its signature corrupted when `bad`; transfer 150 carries the identity
+    /// point as its public key (a key that does not parse as a valid one).
     fn input(i: u32, bad: bool) -> TxInput {
         let mut seed = [3u8; 32];
         seed[..4].copy_from_slice(&i.to_le_bytes());
@@ -261,6 +278,10 @@ mod tests {
         if bad {
             t.signature[33] ^= 0x40;
         }
+        if i == 150 {
+            t.public_key = [0; 32];
+            t.public_key[0] = 1;
+        }
         if i.is_multiple_of(3) {
             TxInput::Bytes(t.encode())
         } else {
@@ -273,7 +294,8 @@ mod tests {
             .iter()
             .map(|i| {
                 let c = precheck(i.clone(), config)?;
-                verify_one(&c)?;
+                // No cache: every key parsed afresh, the reference.
+                verify_one(&c, &KeyCache::new(0))?;
                 Ok(c.hash)
             })
             .collect()
@@ -290,18 +312,33 @@ mod tests {
         let expected = single(&inputs, &config);
         assert_eq!(
             expected.iter().filter(|r| r.is_err()).count(),
-            bad.len(),
-            "the corrupted signatures are invalid"
+            bad.len() + 1,
+            "the corrupted signatures and the bad key are invalid"
         );
+        assert_eq!(expected[150], Err(RejectReason::BadSignature));
+        // A cache shared by every run: cold on the first, warm on the others, and one too
+        // small to hold the senders (emptied as it goes).
+        let warm = KeyCache::new(crate::KEY_CACHE_ENTRIES);
+        let tiny = KeyCache::new(20);
         for threads in 1..=4 {
-            let got: Vec<Result<Hash, RejectReason>> =
-                precheck_batch(inputs.clone(), &config, threads)
-                    .into_iter()
-                    .map(|r| r.map(|c| c.hash))
-                    .collect();
-            assert_eq!(got, expected, "threads = {threads}");
+            for cache in [&warm, &tiny] {
+                let got: Vec<Result<Hash, RejectReason>> =
+                    precheck_batch(inputs.clone(), &config, threads, cache)
+                        .into_iter()
+                        .map(|r| r.map(|c| c.hash))
+                        .collect();
+                assert_eq!(got, expected, "threads = {threads}");
+            }
         }
-        assert!(precheck_batch(Vec::new(), &config, 2).is_empty());
+        // One by one through the warm cache decides as well.
+        for (i, inp) in inputs.iter().enumerate() {
+            let got = precheck(inp.clone(), &config).and_then(|c| {
+                verify_one(&c, &warm)?;
+                Ok(c.hash)
+            });
+            assert_eq!(got, expected[i], "input {i}");
+        }
+        assert!(precheck_batch(Vec::new(), &config, 2, &warm).is_empty());
     }
 
     #[test]

@@ -23,6 +23,7 @@ mod account;
 mod config;
 mod error;
 mod input;
+mod keys;
 mod mempool;
 mod pool;
 
@@ -30,5 +31,6 @@ pub use account::*;
 pub use config::*;
 pub use error::*;
 pub use input::TxInput;
+pub use keys::KEY_CACHE_ENTRIES;
 pub use mempool::*;
 pub use pool::{BlockUpdate, PooledTx};

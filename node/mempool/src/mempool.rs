@@ -15,6 +15,7 @@ use cairn_primitives::{Address, Gas, Hash, Nonce};
 use parking_lot::Mutex;
 
 use crate::input::{precheck, precheck_batch, verify_one};
+use crate::keys::{KEY_CACHE_ENTRIES, KeyCache};
 use crate::pool::Pool;
 use crate::{
     AccountView, AdmitResult, BlockUpdate, MempoolConfig, PooledTx, RejectReason, TxInput,
@@ -25,6 +26,8 @@ use crate::{
 pub struct Mempool {
     config: MempoolConfig,
     pool: Mutex<Pool>,
+    /// Parsed public keys of recent senders (admission cost only, never its outcome).
+    keys: KeyCache,
 }
 
 impl Mempool {
@@ -34,6 +37,7 @@ impl Mempool {
         Self {
             config,
             pool: Mutex::new(Pool::default()),
+            keys: KeyCache::new(KEY_CACHE_ENTRIES),
         }
     }
 
@@ -52,7 +56,7 @@ impl Mempool {
         if self.contains(&checked.hash) {
             return Err(RejectReason::AlreadyKnown(checked.hash));
         }
-        verify_one(&checked)?;
+        verify_one(&checked, &self.keys)?;
         self.pool.lock().admit(checked, view, &self.config)
     }
 
@@ -66,7 +70,12 @@ impl Mempool {
         view: &impl AccountView,
     ) -> Vec<AdmitResult> {
         let inputs: Vec<TxInput> = txs.into_iter().map(Into::into).collect();
-        let checked = precheck_batch(inputs, &self.config, self.config.verify_threads());
+        let checked = precheck_batch(
+            inputs,
+            &self.config,
+            self.config.verify_threads(),
+            &self.keys,
+        );
         let mut pool = self.pool.lock();
         checked
             .into_iter()

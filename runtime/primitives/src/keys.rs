@@ -92,12 +92,7 @@ pub fn verify(
     message: &[u8],
     signature: &[u8; 64],
 ) -> Result<(), SignatureError> {
-    let key = VerifyingKey::from_bytes(public_key).map_err(|_| SignatureError::InvalidPublicKey)?;
-    if key.is_weak() {
-        return Err(SignatureError::InvalidPublicKey);
-    }
-    key.verify_strict(message, &ed25519_dalek::Signature::from_bytes(signature))
-        .map_err(|_| SignatureError::InvalidSignature)
+    PublicKey::from_bytes(public_key)?.verify(message, signature)
 }
 
 impl SignedTransaction {
@@ -123,6 +118,46 @@ impl SignedTransaction {
 /// One entry of a batch: public key, message, signature.
 pub type BatchItem<'a> = (&'a [u8; 32], &'a [u8], &'a [u8; 64]);
 
+/// A public key that passed the strict key checks: its bytes decompress to a curve point
+/// that is not of small order. Parsing costs a point decompression (a field square root);
+/// a pool that sees the same senders again keeps parsed keys (see [`verify_batch_keys`])
+/// instead of paying it per transaction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PublicKey(VerifyingKey);
+
+impl PublicKey {
+    /// Parses and checks `bytes` as [`verify`] does.
+    ///
+    /// # Errors
+    /// [`SignatureError::InvalidPublicKey`] when `bytes` is not a point, or a small-order one.
+    pub fn from_bytes(bytes: &[u8; 32]) -> Result<Self, SignatureError> {
+        let key = VerifyingKey::from_bytes(bytes).map_err(|_| SignatureError::InvalidPublicKey)?;
+        if key.is_weak() {
+            return Err(SignatureError::InvalidPublicKey);
+        }
+        Ok(Self(key))
+    }
+
+    /// Verifies one signature strictly ([`verify`] without parsing the key again).
+    ///
+    /// # Errors
+    /// [`SignatureError::InvalidSignature`].
+    pub fn verify(&self, message: &[u8], signature: &[u8; 64]) -> Result<(), SignatureError> {
+        self.0
+            .verify_strict(message, &ed25519_dalek::Signature::from_bytes(signature))
+            .map_err(|_| SignatureError::InvalidSignature)
+    }
+
+    /// The 32 bytes it was parsed from.
+    #[must_use]
+    pub fn to_bytes(&self) -> [u8; 32] {
+        self.0.to_bytes()
+    }
+}
+
+/// One entry of [`verify_batch_keys`]: parsed public key, message, signature.
+pub type KeyedBatchItem<'a> = (&'a PublicKey, &'a [u8], &'a [u8; 64]);
+
 /// Verifies many signatures at once; accepts exactly what [`verify`] accepts one by one.
 ///
 /// Per entry it first rejects what strict verification rejects and a batch equation might
@@ -133,24 +168,49 @@ pub type BatchItem<'a> = (&'a [u8; 32], &'a [u8], &'a [u8; 64]);
 /// [`SignatureError::InvalidAt`] with the index of the first invalid entry.
 pub fn verify_batch(items: &[BatchItem<'_>]) -> Result<(), SignatureError> {
     let mut keys = Vec::with_capacity(items.len());
-    let mut sigs = Vec::with_capacity(items.len());
-    let mut msgs = Vec::with_capacity(items.len());
-    for (i, (pk, msg, sig)) in items.iter().enumerate() {
-        let key = VerifyingKey::from_bytes(pk).map_err(|_| SignatureError::InvalidAt(i))?;
+    for (i, (pk, _, sig)) in items.iter().enumerate() {
+        // R is checked here too (again in `verify_batch_keys`, a few compares), so the
+        // index reported is the first bad entry's whichever of the two is bad.
         let mut r = [0u8; 32];
         r.copy_from_slice(&sig[..32]);
-        if key.is_weak() || !r_may_be_strict(&r) {
+        let key = PublicKey::from_bytes(pk).map_err(|_| SignatureError::InvalidAt(i))?;
+        if !r_may_be_strict(&r) {
             return Err(SignatureError::InvalidAt(i));
         }
         keys.push(key);
+    }
+    let keyed: Vec<KeyedBatchItem<'_>> = items
+        .iter()
+        .zip(&keys)
+        .map(|((_, msg, sig), key)| (key, *msg, *sig))
+        .collect();
+    verify_batch_keys(&keyed)
+}
+
+/// [`verify_batch`] for keys already parsed with [`PublicKey::from_bytes`]: the same
+/// accept set, without a key decompression per entry.
+///
+/// # Errors
+/// [`SignatureError::InvalidAt`] with the index of the first invalid entry.
+pub fn verify_batch_keys(items: &[KeyedBatchItem<'_>]) -> Result<(), SignatureError> {
+    let mut keys = Vec::with_capacity(items.len());
+    let mut sigs = Vec::with_capacity(items.len());
+    let mut msgs = Vec::with_capacity(items.len());
+    for (i, (key, msg, sig)) in items.iter().enumerate() {
+        let mut r = [0u8; 32];
+        r.copy_from_slice(&sig[..32]);
+        if !r_may_be_strict(&r) {
+            return Err(SignatureError::InvalidAt(i));
+        }
+        keys.push(key.0);
         sigs.push(ed25519_dalek::Signature::from_bytes(sig));
         msgs.push(*msg);
     }
     if ed25519_dalek::verify_batch(&msgs, &sigs, &keys).is_ok() {
         return Ok(());
     }
-    for (i, (pk, msg, sig)) in items.iter().enumerate() {
-        if verify(pk, msg, sig).is_err() {
+    for (i, (key, msg, sig)) in items.iter().enumerate() {
+        if verify(&key.to_bytes(), msg, sig).is_err() {
             return Err(SignatureError::InvalidAt(i));
         }
     }
@@ -375,6 +435,90 @@ mod tests {
             assert!(!single, "{r:?}");
             assert_eq!(batch, single, "{r:?}");
         }
+    }
+
+    #[test]
+    fn public_key_parsing_rejects_what_verify_rejects() {
+        let k = key(4);
+        let pk = k.public_key();
+        assert_eq!(PublicKey::from_bytes(&pk).map(|p| p.to_bytes()), Ok(pk));
+        let mut identity = [0u8; 32];
+        identity[0] = 1;
+        assert_eq!(
+            PublicKey::from_bytes(&identity),
+            Err(SignatureError::InvalidPublicKey)
+        );
+        // y = 2 is not on the curve: decompression fails.
+        let mut off = [0u8; 32];
+        off[0] = 2;
+        assert!(CompressedEdwardsY(off).decompress().is_none());
+        assert_eq!(
+            PublicKey::from_bytes(&off),
+            Err(SignatureError::InvalidPublicKey)
+        );
+    }
+
+    #[test]
+    fn keyed_batch_decides_as_the_byte_batch_and_single_verification() {
+        let keys: Vec<SecretKey> = (10..26).map(key).collect();
+        let pks: Vec<[u8; 32]> = keys.iter().map(SecretKey::public_key).collect();
+        let parsed: Vec<PublicKey> = pks
+            .iter()
+            .map(|p| PublicKey::from_bytes(p).expect("valid key"))
+            .collect();
+        let msgs: Vec<Vec<u8>> = (0..16u8).map(|i| alloc::vec![i; 20]).collect();
+        let good: Vec<[u8; 64]> = keys.iter().zip(&msgs).map(|(k, m)| k.sign(m)).collect();
+        // Each case corrupts one entry's signature: s, R, R made the identity, or nothing.
+        let mut identity = [0u8; 32];
+        identity[0] = 1;
+        for bad in [
+            None,
+            Some((0, 40)),
+            Some((7, 3)),
+            Some((15, 63)),
+            Some((9, 99)),
+        ] {
+            let mut sigs = good.clone();
+            if let Some((i, byte)) = bad {
+                if byte == 99 {
+                    sigs[i][..32].copy_from_slice(&identity);
+                } else {
+                    sigs[i][byte] ^= 1;
+                }
+            }
+            let bytes: Vec<BatchItem<'_>> = (0..16)
+                .map(|i| (&pks[i], msgs[i].as_slice(), &sigs[i]))
+                .collect();
+            let keyed: Vec<KeyedBatchItem<'_>> = (0..16)
+                .map(|i| (&parsed[i], msgs[i].as_slice(), &sigs[i]))
+                .collect();
+            let expected = bad.map_or(Ok(()), |(i, _)| Err(SignatureError::InvalidAt(i)));
+            assert_eq!(verify_batch_keys(&keyed), expected, "{bad:?}");
+            assert_eq!(verify_batch(&bytes), expected, "{bad:?}");
+            let first_single = (0..16).find(|&i| verify(&pks[i], &msgs[i], &sigs[i]).is_err());
+            assert_eq!(first_single, bad.map(|(i, _)| i), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn byte_batch_names_the_first_bad_entry_whether_key_or_r() {
+        let k = key(30);
+        let pk = k.public_key();
+        let msg = b"order";
+        let good = k.sign(msg);
+        let mut identity = [0u8; 32];
+        identity[0] = 1;
+        let mut bad_r = good;
+        bad_r[..32].copy_from_slice(&identity);
+        // Entry 0 has a bad R, entry 1 a bad key: entry 0 is named.
+        let items: [BatchItem<'_>; 3] = [
+            (&pk, msg, &bad_r),
+            (&identity, msg, &good),
+            (&pk, msg, &good),
+        ];
+        assert_eq!(verify_batch(&items), Err(SignatureError::InvalidAt(0)));
+        let items: [BatchItem<'_>; 2] = [(&identity, msg, &good), (&pk, msg, &bad_r)];
+        assert_eq!(verify_batch(&items), Err(SignatureError::InvalidAt(0)));
     }
 
     #[test]
