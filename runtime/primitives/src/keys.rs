@@ -171,10 +171,8 @@ pub fn verify_batch(items: &[BatchItem<'_>]) -> Result<(), SignatureError> {
     for (i, (pk, _, sig)) in items.iter().enumerate() {
         // R is checked here too (again in `verify_batch_keys`, a few compares), so the
         // index reported is the first bad entry's whichever of the two is bad.
-        let mut r = [0u8; 32];
-        r.copy_from_slice(&sig[..32]);
         let key = PublicKey::from_bytes(pk).map_err(|_| SignatureError::InvalidAt(i))?;
-        if !r_may_be_strict(&r) {
+        if !r_may_be_strict(&signature_r(sig)) {
             return Err(SignatureError::InvalidAt(i));
         }
         keys.push(key);
@@ -197,9 +195,7 @@ pub fn verify_batch_keys(items: &[KeyedBatchItem<'_>]) -> Result<(), SignatureEr
     let mut sigs = Vec::with_capacity(items.len());
     let mut msgs = Vec::with_capacity(items.len());
     for (i, (key, msg, sig)) in items.iter().enumerate() {
-        let mut r = [0u8; 32];
-        r.copy_from_slice(&sig[..32]);
-        if !r_may_be_strict(&r) {
+        if !r_may_be_strict(&signature_r(sig)) {
             return Err(SignatureError::InvalidAt(i));
         }
         keys.push(key.0);
@@ -210,13 +206,20 @@ pub fn verify_batch_keys(items: &[KeyedBatchItem<'_>]) -> Result<(), SignatureEr
         return Ok(());
     }
     for (i, (key, msg, sig)) in items.iter().enumerate() {
-        if verify(&key.to_bytes(), msg, sig).is_err() {
+        if key.verify(msg, sig).is_err() {
             return Err(SignatureError::InvalidAt(i));
         }
     }
     // The batch equation failed but every entry verified alone: impossible for honest
     // inputs; treat the batch as invalid at its first entry rather than accept it.
     Err(SignatureError::InvalidAt(0))
+}
+
+/// A signature's R: its first 32 bytes.
+fn signature_r(sig: &[u8; 64]) -> [u8; 32] {
+    let mut r = [0u8; 32];
+    r.copy_from_slice(&sig[..32]);
+    r
 }
 
 /// The y-coordinates of edwards25519's eight small-order points (little-endian, sign bit
