@@ -94,6 +94,9 @@ fn main() {
             block_cache_bytes: 2 << 30,
             write_buffer_bytes: 256 << 20,
             background_jobs: 2,
+            // `CAIRN_BENCH_COMPACTION=normal` runs compaction at normal priority, to compare.
+            low_priority_compaction: std::env::var("CAIRN_BENCH_COMPACTION").as_deref()
+                != Ok("normal"),
             ..RocksConfig::default()
         },
     )

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use rocksdb::{
     BlockBasedOptions, Cache, ColumnFamily, ColumnFamilyDescriptor, DB,
-    DBRawIteratorWithThreadMode, ErrorKind, Options, ReadOptions, SnapshotWithThreadMode,
+    DBRawIteratorWithThreadMode, Env, ErrorKind, Options, ReadOptions, SnapshotWithThreadMode,
     WriteOptions,
 };
 
@@ -48,6 +48,12 @@ pub struct RocksConfig {
     /// memtable) even for an idle devnet, so it is off by default: a node's disk use then
     /// follows the data it holds.
     pub preallocate: bool,
+    /// Whether compaction threads run at the lowest CPU priority (nice 19). On a node,
+    /// compaction competes for the same cores as block execution, the state root and RPC;
+    /// at low priority it takes the idle time between blocks instead of stretching a
+    /// commit. Flushes keep normal priority, so memtables never wait for it. The setting
+    /// is process-wide (RocksDB's default environment is shared by every database).
+    pub low_priority_compaction: bool,
 }
 
 impl Default for RocksConfig {
@@ -57,6 +63,7 @@ impl Default for RocksConfig {
             write_buffer_bytes: 128 << 20,
             background_jobs: 2,
             preallocate: false,
+            low_priority_compaction: true,
         }
     }
 }
@@ -121,6 +128,11 @@ impl RocksStore {
         opts.create_if_missing(true);
         opts.create_missing_column_families(true);
         opts.set_max_background_jobs(config.background_jobs);
+        if config.low_priority_compaction {
+            let mut env = Env::new().map_err(|e| rocks_err(&e))?;
+            env.lower_thread_pool_cpu_priority();
+            opts.set_env(&env);
+        }
         opts.set_write_buffer_size(config.write_buffer_bytes);
         opts.set_max_write_buffer_number(4);
         opts.set_keep_log_file_num(4);
