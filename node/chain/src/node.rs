@@ -28,7 +28,7 @@ use cairn_mempool::{AccountInfo as PoolAccount, AccountView, AdmitResult, Mempoo
 use cairn_primitives::{
     Address, Block, BlockHeader, Hash, Height, Nonce, Receipt, SignedTransaction,
 };
-use cairn_state::{Account, State, StateConfig, StateError, StateReader};
+use cairn_state::{Account, PreparedCommit, State, StateConfig, StateError, StateReader};
 use cairn_storage::{MemStore, RocksStore, StorageError, WriteBatch};
 use cairn_vm::{Vm, VmConfig};
 use tokio::sync::{Notify, broadcast, watch};
@@ -38,6 +38,12 @@ use crate::{ChainStore, ChainStoreError};
 
 /// Uncommitted executed blocks kept at most (a fork longer than this is re-executed).
 pub const MAX_PENDING_BLOCKS: usize = 1024;
+
+/// Uncommitted ancestors a block's prepared commit may build on. A prepared commit holds
+/// the block's new trie nodes (tens of MB for a full block); past this depth (finality
+/// stalled while blocks keep coming) blocks get a dry-run root instead, so memory stays
+/// bounded, and their commits compute the trie update themselves.
+pub const MAX_PREPARED_DEPTH: usize = 8;
 
 /// Name of the database directory inside a node's data dir.
 pub const DB_DIR: &str = "db";
@@ -86,10 +92,18 @@ pub struct Executed {
     /// once here, because block building and `work_ready` ask for it of every uncommitted
     /// block, and deriving a sender hashes its public key.
     pub next_nonces: BTreeMap<Address, Nonce>,
+    /// The block's state commit, computed with its state root (trie update included), so
+    /// that committing the block only writes it. `None` when an ancestor had none (the
+    /// root then came from a dry run of all pending changes, and the commit recomputes).
+    pub prepared: Option<Arc<PreparedCommit>>,
 }
 
 impl Executed {
-    fn new(block: Arc<Block>, outcome: ExecutionOutcome) -> Self {
+    fn new(
+        block: Arc<Block>,
+        outcome: ExecutionOutcome,
+        prepared: Option<Arc<PreparedCommit>>,
+    ) -> Self {
         let mut next_nonces = BTreeMap::new();
         for tx in &block.txs {
             let next = tx.tx.nonce.saturating_add(1);
@@ -100,6 +114,7 @@ impl Executed {
             block,
             outcome,
             next_nonces,
+            prepared,
         }
     }
 }
@@ -602,13 +617,35 @@ impl Chain {
             let e = self.executed(ancestor, &ancestors[..i])?;
             changes.push(e);
         }
-        let merged = merge_changes(changes.iter().map(|e| &e.outcome.changes));
-        let base = PendingState::new(&self.state, merged);
+        let base = Self::pending_state(&self.state, &changes);
         let env = self.block_env(&block.header);
         let outcome = self.executor.execute(&base, &env, &block.txs)?;
-        let executed = Arc::new(Executed::new(Arc::clone(block), outcome));
+        let executed = Arc::new(Executed::new(
+            Arc::clone(block),
+            outcome,
+            base.take_prepared(),
+        ));
         self.remember(hash, &executed);
         Ok(executed)
+    }
+
+    /// The state a block executes on: the committed state and its uncommitted ancestors
+    /// (`chain`, oldest first). When every ancestor kept its prepared commit, the block's
+    /// own commit is prepared on them while its root is computed.
+    fn pending_state<'s>(
+        state: &'s State<RocksStore>,
+        chain: &[Arc<Executed>],
+    ) -> PendingState<'s, RocksStore> {
+        let merged = merge_changes(chain.iter().map(|e| &e.outcome.changes));
+        let on: Option<Vec<Arc<PreparedCommit>>> = if chain.len() < MAX_PREPARED_DEPTH {
+            chain.iter().map(|e| e.prepared.clone()).collect()
+        } else {
+            None
+        };
+        match on {
+            Some(on) => PendingState::prepared_on(state, merged, on),
+            None => PendingState::new(state, merged),
+        }
     }
 
     fn remember(&self, hash: Hash, executed: &Arc<Executed>) {
@@ -663,8 +700,7 @@ impl Chain {
             merge_next_nonces(&mut next_nonces, &e.next_nonces);
             chain.push(e);
         }
-        let merged = merge_changes(chain.iter().map(|e| &e.outcome.changes));
-        let base = PendingState::new(&self.state, merged);
+        let base = Self::pending_state(&self.state, &chain);
         let gas_limit = self.genesis.block_gas_limit;
         let candidates: Vec<SignedTransaction> = self
             .mempool
@@ -708,7 +744,11 @@ impl Chain {
             header,
             txs: built.txs,
         });
-        let executed = Arc::new(Executed::new(Arc::clone(&block), built.outcome));
+        let executed = Arc::new(Executed::new(
+            Arc::clone(&block),
+            built.outcome,
+            base.take_prepared(),
+        ));
         self.remember(block.hash(), &executed);
         Ok(executed)
     }
@@ -748,7 +788,12 @@ impl Chain {
         self.record_undo(&outcome.changes)?;
         let mut batch = WriteBatch::new();
         ChainStore::write_block(&mut batch, block, &outcome.receipts)?;
-        let committed = self.state.commit_with(&outcome.changes, batch)?;
+        let committed = match &executed.prepared {
+            Some(prepared) => self
+                .state
+                .commit_prepared(&outcome.changes, prepared, batch)?,
+            None => self.state.commit_with(&outcome.changes, batch)?,
+        };
         if committed.root != h.state_root {
             return Err(NodeError::Inconsistent(format!(
                 "committed root {} differs from block {height}'s {}",
@@ -812,6 +857,8 @@ impl Chain {
                 stale = update.stale.len(),
                 pool = self.mempool.len(),
                 commit_us = micros,
+                root_us = u64::try_from(committed.timings.root.as_micros()).unwrap_or(u64::MAX),
+                prepared = committed.reused,
                 "block committed"
             );
         }

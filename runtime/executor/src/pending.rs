@@ -8,15 +8,22 @@
 //!        ▼
 //!   root_after(changes) = trie.update(root(v), v + 1, pending ⊕ changes)  (dry run: the
 //!        new nodes stay in memory and are dropped; nothing reaches the store)
+//!
+//!   with the ancestors' prepared commits (PendingState::prepared_on):
+//!   root_after(changes) = State::prepare_commit(changes, on the ancestors' commits)
+//!        (this block's changes only, reading the ancestors' new nodes from memory; the
+//!        prepared commit is kept, and the block's commit writes it without recomputing)
 //! ```
 //!
 //! The trie's root depends only on its final contents (property-tested in cairn-trie), so
 //! the root of `committed + ancestors + this block` computed in one dry run equals the
 //! root each block gets when the blocks are later committed one by one.
 
+use std::sync::{Arc, Mutex, PoisonError};
+
 use cairn_primitives::{Address, Canonical, Hash, keccak256};
 use cairn_state::{
-    Account, State, StateChanges, StateError, StateReader, account_key, storage_key,
+    Account, PreparedCommit, State, StateChanges, StateError, StateReader, account_key, storage_key,
 };
 use cairn_storage::{Column, KvStore};
 use cairn_trie::RootRef;
@@ -42,6 +49,11 @@ impl<S: KvStore + 'static> RootedReader for State<S> {
 pub struct PendingState<'a, S: KvStore + 'static> {
     state: &'a State<S>,
     pending: StateChanges,
+    /// The ancestors' prepared commits, oldest first, when every uncommitted ancestor has
+    /// one: `root_after` then prepares this block's commit on top of them.
+    on: Option<Vec<Arc<PreparedCommit>>>,
+    /// What the last `root_after` prepared.
+    prepared: Mutex<Option<Arc<PreparedCommit>>>,
 }
 
 impl<'a, S: KvStore + 'static> PendingState<'a, S> {
@@ -49,7 +61,38 @@ impl<'a, S: KvStore + 'static> PendingState<'a, S> {
     /// first: see [`merge_changes`]) on top.
     #[must_use]
     pub fn new(state: &'a State<S>, pending: StateChanges) -> Self {
-        Self { state, pending }
+        Self {
+            state,
+            pending,
+            on: None,
+            prepared: Mutex::new(None),
+        }
+    }
+
+    /// As [`PendingState::new`], with `on`: the prepared commits of the uncommitted
+    /// ancestors whose changes `pending` merges, oldest first (empty when the parent is
+    /// committed). [`RootedReader::root_after`] then prepares the block's own commit on
+    /// them instead of a dry run of all pending changes, and
+    /// [`PendingState::take_prepared`] hands it out for the block's commit.
+    #[must_use]
+    pub fn prepared_on(
+        state: &'a State<S>,
+        pending: StateChanges,
+        on: Vec<Arc<PreparedCommit>>,
+    ) -> Self {
+        Self {
+            on: Some(on),
+            ..Self::new(state, pending)
+        }
+    }
+
+    /// The commit the last [`RootedReader::root_after`] prepared (only with
+    /// [`PendingState::prepared_on`]).
+    pub fn take_prepared(&self) -> Option<Arc<PreparedCommit>> {
+        self.prepared
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
     }
 
     /// The committed state below.
@@ -90,6 +133,12 @@ impl<S: KvStore + 'static> StateReader for PendingState<'_, S> {
 
 impl<S: KvStore + 'static> RootedReader for PendingState<'_, S> {
     fn root_after(&self, changes: &StateChanges) -> Result<Hash, StateError> {
+        if let Some(on) = &self.on {
+            let prepared = Arc::new(self.state.prepare_commit(changes, on)?);
+            let root = prepared.root();
+            *self.prepared.lock().unwrap_or_else(PoisonError::into_inner) = Some(prepared);
+            return Ok(root);
+        }
         let mut all = self.pending.clone();
         all.merge(changes.clone());
         root_after(self.state, &all)

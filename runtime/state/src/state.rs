@@ -20,15 +20,15 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, Sender, channel};
-use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use cairn_primitives::{Address, Canonical, Hash, keccak256, limits::MAX_CODE_SIZE};
 use cairn_storage::{Column, Direction, KeyRange, KvRead, KvStore, LruCache, WriteBatch};
 use cairn_trie::{
-    DEFAULT_NODE_CACHE, KeyHash, NodeKey, Proof, RootRef, Trie, TrieError, TrieUpdate, UpdateStats,
-    ValueHash, Version,
+    DEFAULT_NODE_CACHE, KeyHash, NodeKey, NodeLayer, Proof, RootRef, Trie, TrieError, TrieUpdate,
+    UpdateStats, ValueHash, Version,
 };
 
 use crate::keys::{check_storage_value, decode_account};
@@ -88,6 +88,9 @@ pub struct Committed {
     pub stats: UpdateStats,
     /// Writes in the batch.
     pub batch_len: usize,
+    /// Whether the trie update was computed ahead by [`State::prepare_commit`] and reused
+    /// (the timings' `prepare` and `root` are then zero).
+    pub reused: bool,
     /// Where the time went (operational metrics; never part of any hash).
     pub timings: CommitTimings,
 }
@@ -108,6 +111,56 @@ pub struct CommitTimings {
     pub publish: Duration,
     /// The whole commit.
     pub total: Duration,
+}
+
+/// A commit computed but not written ([`State::prepare_commit`]): the hashed writes and
+/// the trie update of one block's changes on a known base version and root.
+pub struct PreparedCommit {
+    base: Option<Version>,
+    base_root: RootRef,
+    version: Version,
+    writes: usize,
+    flat: Vec<FlatWrite>,
+    update: TrieUpdate,
+    /// The update's nodes by key, built when a commit is first prepared on top of this one.
+    layer: OnceLock<NodeLayer>,
+    prepare_time: Duration,
+    root_time: Duration,
+}
+
+impl PreparedCommit {
+    /// The state root the commit will have.
+    #[must_use]
+    pub fn root(&self) -> Hash {
+        Hash(self.update.root.hash)
+    }
+
+    /// The version the commit will be.
+    #[must_use]
+    pub fn version(&self) -> Version {
+        self.version
+    }
+
+    /// The version it builds on (`None`: the empty state).
+    #[must_use]
+    pub fn base(&self) -> Option<Version> {
+        self.base
+    }
+
+    fn layer(&self) -> &NodeLayer {
+        self.layer.get_or_init(|| self.update.layer())
+    }
+}
+
+impl std::fmt::Debug for PreparedCommit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PreparedCommit")
+            .field("base", &self.base)
+            .field("version", &self.version)
+            .field("root", &self.root())
+            .field("nodes", &self.update.nodes.len())
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Clone, Copy)]
@@ -414,10 +467,69 @@ impl<S: KvStore + 'static> State<S> {
     /// As [`State::commit`].
     pub fn commit_with(&self, changes: &StateChanges, extra: WriteBatch) -> Result<Committed> {
         let _guard = lock(&self.inner.commit_lock);
-        let t0 = Instant::now();
-        let head = self.head();
-        let version = head.latest.map_or(0, |v| v + 1);
+        let prepared = self.prepare_on(changes, &[], Some(self.head()))?;
+        self.write_prepared(changes, &prepared, extra, false)
+    }
 
+    /// Computes the commit of `changes` without writing it: key and value hashing and the
+    /// trie update, as the version after `on.last()` (uncommitted prepared commits, oldest
+    /// first, each built on the one before) or, with `on` empty, after the committed head.
+    /// [`PreparedCommit::root`] is the root the commit will have; [`State::commit_prepared`]
+    /// later writes it without computing it again.
+    ///
+    /// # Errors
+    /// As [`State::commit`]; [`StateError::Corrupt`] if `on` is not a chain.
+    pub fn prepare_commit(
+        &self,
+        changes: &StateChanges,
+        on: &[Arc<PreparedCommit>],
+    ) -> Result<PreparedCommit> {
+        for pair in on.windows(2) {
+            if pair[1].base != Some(pair[0].version) || pair[1].base_root != pair[0].update.root {
+                return Err(StateError::Corrupt(format!(
+                    "prepared commit {} does not build on {}",
+                    pair[1].version, pair[0].version
+                )));
+            }
+        }
+        self.prepare_on(changes, on, None)
+    }
+
+    /// Writes `prepared`, which [`State::prepare_commit`] computed for these `changes`,
+    /// with `extra` in the same atomic batch. If the head is no longer the version
+    /// `prepared` built on (another commit came first), the commit is computed again on the
+    /// head, so the result is always that of [`State::commit_with`].
+    ///
+    /// # Errors
+    /// As [`State::commit`].
+    pub fn commit_prepared(
+        &self,
+        changes: &StateChanges,
+        prepared: &PreparedCommit,
+        extra: WriteBatch,
+    ) -> Result<Committed> {
+        let _guard = lock(&self.inner.commit_lock);
+        let head = self.head();
+        if head.latest != prepared.base
+            || head.root != prepared.base_root
+            || prepared.writes != changes.len()
+        {
+            let fresh = self.prepare_on(changes, &[], Some(head))?;
+            return self.write_prepared(changes, &fresh, extra, false);
+        }
+        self.write_prepared(changes, prepared, extra, true)
+    }
+
+    /// Validates and hashes `changes` and updates the trie on `on.last()` (its nodes and
+    /// those of the commits below it read first), or on `head` (the committed head when
+    /// `None`) if `on` is empty.
+    fn prepare_on(
+        &self,
+        changes: &StateChanges,
+        on: &[Arc<PreparedCommit>],
+        head: Option<Head>,
+    ) -> Result<PreparedCommit> {
+        let t0 = Instant::now();
         for (hash, code) in &changes.code {
             if code.len() > MAX_CODE_SIZE {
                 return Err(StateError::CodeTooLarge {
@@ -433,29 +545,64 @@ impl<S: KvStore + 'static> State<S> {
                 });
             }
         }
-        let n = changes.len();
+        let (base, base_root) = match on.last() {
+            Some(parent) => (Some(parent.version), parent.update.root),
+            None => {
+                let head = head.unwrap_or_else(|| self.head());
+                (head.latest, head.root)
+            }
+        };
+        let version = base.map_or(0, |v| v + 1);
         let (flat, trie_changes) = prepare(changes, self.inner.config.hash_threads)?;
         let t1 = Instant::now();
-        let update = self.inner.trie.update(&head.root, version, trie_changes)?;
-        let t2 = Instant::now();
+        let layers: Vec<&NodeLayer> = on.iter().rev().map(|p| p.layer()).collect();
+        let update = self
+            .inner
+            .trie
+            .update_on(&layers, &base_root, version, trie_changes)?;
+        Ok(PreparedCommit {
+            base,
+            base_root,
+            version,
+            writes: changes.len(),
+            flat,
+            update,
+            layer: OnceLock::new(),
+            prepare_time: t1 - t0,
+            root_time: t1.elapsed(),
+        })
+    }
 
+    /// Writes a prepared commit (its base is the head: the caller holds the commit lock and
+    /// checked) and publishes it. `reused`: `prepared` was computed before this call.
+    fn write_prepared(
+        &self,
+        changes: &StateChanges,
+        prepared: &PreparedCommit,
+        extra: WriteBatch,
+        reused: bool,
+    ) -> Result<Committed> {
+        let t2 = Instant::now();
+        let version = prepared.version;
+        let update = &prepared.update;
+        let n = prepared.flat.len();
         let mut batch = WriteBatch::with_capacity(update.nodes.len() + 2 * n + 4 + extra.len());
         update.write_nodes_with(&mut batch, self.inner.config.hash_threads);
         let mut keys = Vec::with_capacity(n);
-        for (k, v) in flat {
-            keys.push(k);
-            let hk = history_key(&k, version);
+        for (k, v) in &prepared.flat {
+            keys.push(*k);
+            let hk = history_key(k, version);
             match v {
                 Some(v) => {
                     let mut h = Vec::with_capacity(v.len() + 1);
                     h.push(HIST_VALUE);
-                    h.extend_from_slice(&v);
+                    h.extend_from_slice(v);
                     batch.put(Column::FlatHistory, hk, h);
-                    batch.put(Column::Flat, k, v);
+                    batch.put(Column::Flat, *k, v.clone());
                 }
                 None => {
                     batch.put(Column::FlatHistory, hk, [HIST_DELETED]);
-                    batch.delete(Column::Flat, k);
+                    batch.delete(Column::Flat, *k);
                 }
             }
         }
@@ -485,12 +632,10 @@ impl<S: KvStore + 'static> State<S> {
             // published below; the stale nodes stay in the store for older versions. If the
             // write fails, the new keys are dropped again, because a retry of this version
             // may build different nodes under the same keys.
-            let new_keys: Vec<NodeKey> = update.nodes.iter().map(|(k, _)| *k).collect();
-            let TrieUpdate { nodes, stale, .. } = update;
             let written = std::thread::scope(|s| {
                 let publisher = s.spawn(move || {
-                    trie.forget_nodes(&stale);
-                    trie.cache_nodes(nodes);
+                    trie.forget_nodes(&update.stale);
+                    trie.cache_nodes(update.nodes.clone());
                 });
                 let written = self.inner.store.write(batch, sync);
                 publisher
@@ -499,13 +644,14 @@ impl<S: KvStore + 'static> State<S> {
                 written
             });
             if let Err(e) = written {
+                let new_keys: Vec<NodeKey> = update.nodes.iter().map(|(k, _)| *k).collect();
                 trie.forget_nodes(&new_keys);
                 return Err(e.into());
             }
         } else {
             self.inner.store.write(batch, sync)?;
             trie.forget_nodes(&update.stale);
-            trie.cache_nodes(update.nodes);
+            trie.cache_nodes(update.nodes.clone());
         }
         let t4 = Instant::now();
 
@@ -531,13 +677,26 @@ impl<S: KvStore + 'static> State<S> {
             root: Hash(root.hash),
             stats,
             batch_len,
+            reused,
             timings: CommitTimings {
-                prepare: t1 - t0,
-                root: t2 - t1,
+                prepare: if reused {
+                    Duration::ZERO
+                } else {
+                    prepared.prepare_time
+                },
+                root: if reused {
+                    Duration::ZERO
+                } else {
+                    prepared.root_time
+                },
                 batch: t3 - t2,
                 write: t4 - t3,
                 publish: t4.elapsed(),
-                total: t0.elapsed(),
+                total: if reused {
+                    t2.elapsed()
+                } else {
+                    prepared.prepare_time + prepared.root_time + t2.elapsed()
+                },
             },
         })
     }

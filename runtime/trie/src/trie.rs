@@ -1,5 +1,6 @@
 //! [`Trie`]: reads, batched updates and proofs over a [`KvRead`] store.
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use cairn_primitives::to_hex;
@@ -96,8 +97,9 @@ impl UpdateStats {
 pub struct TrieUpdate {
     /// The new root.
     pub root: RootRef,
-    /// Nodes created by this version.
-    pub nodes: Vec<(NodeKey, Node)>,
+    /// Nodes created by this version (shared: the node cache and the [`NodeLayer`] of an
+    /// update built on top of this one hold the same nodes).
+    pub nodes: Vec<(NodeKey, Arc<Node>)>,
     /// Nodes of earlier versions this version no longer references.
     pub stale: Vec<NodeKey>,
     /// Work counters.
@@ -110,7 +112,20 @@ impl Default for RootRef {
     }
 }
 
+/// The new nodes of an update not written yet, by key: what an update of the next version
+/// reads through ([`Trie::update_on`]) before the update below it is committed.
+pub type NodeLayer = HashMap<NodeKey, Arc<Node>>;
+
 impl TrieUpdate {
+    /// Indexes the new nodes for [`Trie::update_on`].
+    #[must_use]
+    pub fn layer(&self) -> NodeLayer {
+        self.nodes
+            .iter()
+            .map(|(k, n)| (*k, Arc::clone(n)))
+            .collect()
+    }
+
     /// Queues the new nodes into `batch`.
     pub fn write_nodes(&self, batch: &mut WriteBatch) {
         for (k, n) in &self.nodes {
@@ -125,7 +140,7 @@ impl TrieUpdate {
             self.write_nodes(batch);
             return;
         }
-        let encode = |nodes: &[(NodeKey, Node)]| -> Vec<(Vec<u8>, Vec<u8>)> {
+        let encode = |nodes: &[(NodeKey, Arc<Node>)]| -> Vec<(Vec<u8>, Vec<u8>)> {
             nodes
                 .iter()
                 .map(|(k, n)| (k.encode(), n.encode()))
@@ -144,17 +159,20 @@ impl TrieUpdate {
 }
 
 /// Per-thread accumulator of an update.
-struct Ctx {
+struct Ctx<'l> {
     version: Version,
-    nodes: Vec<(NodeKey, Node)>,
+    /// Uncommitted updates below this one, newest first: read before the cache and store.
+    layers: &'l [&'l NodeLayer],
+    nodes: Vec<(NodeKey, Arc<Node>)>,
     stale: Vec<NodeKey>,
     stats: UpdateStats,
 }
 
-impl Ctx {
-    fn new(version: Version) -> Self {
+impl<'l> Ctx<'l> {
+    fn new(version: Version, layers: &'l [&'l NodeLayer]) -> Self {
         Self {
             version,
+            layers,
             nodes: Vec::new(),
             stale: Vec::new(),
             stats: UpdateStats::default(),
@@ -169,7 +187,7 @@ impl Ctx {
         self.stats.node_bytes_hashed += bytes;
         self.stats.node_keccak_blocks += bytes / 136 + 1;
         self.nodes
-            .push((NodeKey::new(self.version, key, depth), node));
+            .push((NodeKey::new(self.version, key, depth), Arc::new(node)));
         Child::Node {
             hash,
             version: self.version,
@@ -292,6 +310,22 @@ impl<S: KvRead + Sync> Trie<S> {
         stats: &mut UpdateStats,
         promote: bool,
     ) -> Result<Arc<Node>> {
+        self.load_through(&[], key, stats, promote)
+    }
+
+    /// As [`Trie::load_with`], reading `layers` (newest first) before the cache and store.
+    fn load_through(
+        &self,
+        layers: &[&NodeLayer],
+        key: &NodeKey,
+        stats: &mut UpdateStats,
+        promote: bool,
+    ) -> Result<Arc<Node>> {
+        for layer in layers {
+            if let Some(n) = layer.get(key) {
+                return Ok(Arc::clone(n));
+            }
+        }
         {
             let mut shard = self.shard(key);
             let hit = if promote {
@@ -315,10 +349,10 @@ impl<S: KvRead + Sync> Trie<S> {
     }
 
     /// Adds freshly written nodes to the cache (call after the batch holding them is written).
-    pub fn cache_nodes(&self, nodes: Vec<(NodeKey, Node)>) {
+    pub fn cache_nodes(&self, nodes: Vec<(NodeKey, Arc<Node>)>) {
         let mut shards: Vec<_> = self.cache.iter().map(lock_shard).collect();
         for (k, n) in nodes {
-            shards[shard_index(&k)].insert(k, Arc::new(n));
+            shards[shard_index(&k)].insert(k, n);
         }
     }
 
@@ -417,6 +451,24 @@ impl<S: KvRead + Sync> Trie<S> {
         version: Version,
         changes: impl IntoIterator<Item = (KeyHash, Option<ValueHash>)>,
     ) -> Result<TrieUpdate> {
+        self.update_on(&[], root, version, changes)
+    }
+
+    /// As [`Trie::update`], on a `root` that uncommitted updates created: `layers` holds
+    /// their new nodes ([`TrieUpdate::layer`]), newest first, and is read before the cache
+    /// and the store. Lets the update of version `v + 1` run before version `v` is written;
+    /// the result is the update the same call would return once `v` is written, since a
+    /// layer holds exactly the nodes the store will hold under the same keys.
+    ///
+    /// # Errors
+    /// As [`Trie::update`].
+    pub fn update_on(
+        &self,
+        layers: &[&NodeLayer],
+        root: &RootRef,
+        version: Version,
+        changes: impl IntoIterator<Item = (KeyHash, Option<ValueHash>)>,
+    ) -> Result<TrieUpdate> {
         if let Some(rv) = root.version
             && version <= rv
         {
@@ -434,7 +486,7 @@ impl<S: KvRead + Sync> Trie<S> {
                 false
             }
         });
-        let mut ctx = Ctx::new(version);
+        let mut ctx = Ctx::new(version, layers);
         if changes.is_empty() {
             return Ok(TrieUpdate {
                 root: *root,
@@ -444,7 +496,7 @@ impl<S: KvRead + Sync> Trie<S> {
         let old = match root.version {
             Some(v) => {
                 let key = NodeKey::root(v);
-                Some((key, self.load(&key, &mut ctx.stats)?))
+                Some((key, self.load_through(layers, &key, &mut ctx.stats, true)?))
             }
             None => None,
         };
@@ -498,13 +550,14 @@ impl<S: KvRead + Sync> Trie<S> {
             }
         }
         let version = ctx.version;
+        let layers = ctx.layers;
         type Run = Vec<(u8, Option<Child>)>;
         let outs: Vec<Result<(Ctx, Run)>> = std::thread::scope(|s| {
             let handles: Vec<_> = chunks
                 .iter()
                 .map(|chunk| {
                     s.spawn(move || {
-                        let mut c = Ctx::new(version);
+                        let mut c = Ctx::new(version, layers);
                         let mut res: Run = Vec::with_capacity(chunk.len());
                         for (n, g) in chunk {
                             let child = self.update_slot(&mut c, old.child(*n).copied(), 1, g)?;
@@ -662,7 +715,7 @@ impl<S: KvRead + Sync> Trie<S> {
             Some(Child::Node { hash, version }) => {
                 let path_key = changes[0].0;
                 let nk = NodeKey::new(version, &path_key, depth);
-                let old = self.load_with(&nk, &mut ctx.stats, false)?;
+                let old = self.load_through(ctx.layers, &nk, &mut ctx.stats, false)?;
                 let touched = self.update_groups(ctx, &old, depth, changes)?;
                 Ok(Self::finish_node(
                     ctx,

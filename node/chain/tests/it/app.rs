@@ -164,9 +164,32 @@ fn blocks_build_on_uncommitted_parents_without_repeating_their_transactions() {
     let b2 = propose(&app, &b1, vec![Arc::new(b1.clone())]);
     let nonces: Vec<u64> = b2.txs.iter().map(|t| t.tx.nonce).collect();
     assert_eq!(nonces, vec![3, 4], "b2 continues after b1's transactions");
+    let executed = |b: &Block| chain.executed(&Arc::new(b.clone()), &[]).expect("cached");
+    let (p1, p2) = (
+        executed(&b1).prepared.clone(),
+        executed(&b2).prepared.clone(),
+    );
+    let (p1, p2) = (
+        p1.expect("b1's commit prepared"),
+        p2.expect("b2's, on b1's"),
+    );
+    assert_eq!(
+        (p1.version() + 1, p2.base()),
+        (p2.version(), Some(p1.version()))
+    );
+    assert_eq!(p2.root(), b2.header.state_root);
 
-    block_on(app.finalized(Arc::new(b1))).expect("commit b1");
+    block_on(app.finalized(Arc::new(b1.clone()))).expect("commit b1");
     block_on(app.finalized(Arc::new(b2.clone()))).expect("commit b2");
+    // A node that commits b1 before it sees b2 computes b2's root on the committed b1.
+    let dir2 = tempfile::tempdir().expect("dir");
+    let other = open(dir2.path());
+    let other_app = ChainApp::new(Arc::clone(&other));
+    assert!(verify(&other_app, &b1, &g));
+    block_on(other_app.finalized(Arc::new(b1.clone()))).expect("commit b1");
+    assert!(verify(&other_app, &b2, &b1), "same root for b2 either way");
+    block_on(other_app.finalized(Arc::new(b2.clone()))).expect("commit b2");
+    assert_eq!(other.state().root(), b2.header.state_root);
     assert_eq!(chain.head().hash, b2.hash());
     let acct = chain
         .account(&bob.address())

@@ -224,3 +224,109 @@ fn parallel_commit_equals_sequential() {
     assert!(two.commit(&bad).is_err());
     assert_eq!(two.latest_version(), Some(2));
 }
+
+fn dump(s: &MemStore) -> Vec<Vec<(Vec<u8>, Vec<u8>)>> {
+    [
+        Column::Flat,
+        Column::FlatHistory,
+        Column::TrieNodes,
+        Column::ChangeLog,
+        Column::Roots,
+        Column::Meta,
+    ]
+    .into_iter()
+    .map(|col| {
+        s.iter(
+            col,
+            cairn_storage::KeyRange::all(),
+            cairn_storage::Direction::Forward,
+        )
+        .unwrap()
+        .collect::<Result<Vec<_>, _>>()
+        .unwrap()
+    })
+    .collect()
+}
+
+fn open_mem(store: MemStore, threads: usize) -> State<MemStore> {
+    State::open(
+        store,
+        StateConfig {
+            hash_threads: threads,
+            background_pruning: false,
+            ..StateConfig::default()
+        },
+    )
+    .unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    /// Commits prepared ahead, each on the uncommitted one before it (as a node prepares
+    /// a block's commit while its parent awaits finality), then written in order, leave
+    /// the store byte for byte as plain commits do, and the commits reuse them.
+    #[test]
+    fn prepared_commit_chains_equal_plain_commits(
+        blocks in proptest::collection::vec(changes(), 1..6),
+        threads in 1usize..3,
+    ) {
+        let (s1, s2) = (MemStore::new(), MemStore::new());
+        let (plain, ahead) = (open_mem(s1.clone(), threads), open_mem(s2.clone(), threads));
+        plain.commit(&changes_for(7, 6, 6)).unwrap();
+        ahead.commit(&changes_for(7, 6, 6)).unwrap();
+        let mut chain: Vec<std::sync::Arc<cairn_state::PreparedCommit>> = Vec::new();
+        for b in &blocks {
+            let p = ahead.prepare_commit(b, &chain).unwrap();
+            chain.push(std::sync::Arc::new(p));
+        }
+        for (b, p) in blocks.iter().zip(&chain) {
+            let want = plain.commit(b).unwrap();
+            prop_assert_eq!(p.root(), want.root);
+            prop_assert_eq!(p.version(), want.version);
+            let got = ahead.commit_prepared(b, p, cairn_storage::WriteBatch::new()).unwrap();
+            prop_assert!(got.reused);
+            prop_assert_eq!(got.root, want.root);
+            prop_assert_eq!(got.stats, want.stats);
+            prop_assert_eq!(got.batch_len, want.batch_len);
+        }
+        prop_assert_eq!(dump(&s1), dump(&s2));
+    }
+}
+
+/// A prepared commit whose base is no longer the head (another commit came first) is not
+/// written as prepared: it is computed again on the head, as a plain commit would be.
+#[test]
+fn a_prepared_commit_on_a_moved_head_is_recomputed() {
+    let (s1, s2) = (MemStore::new(), MemStore::new());
+    let (plain, ahead) = (open_mem(s1.clone(), 2), open_mem(s2.clone(), 2));
+    let (first, second) = (changes_for(1, 6, 8), changes_for(2, 6, 8));
+    let early = ahead.prepare_commit(&second, &[]).unwrap();
+    assert_eq!(early.version(), 0);
+    ahead.commit(&first).unwrap();
+    plain.commit(&first).unwrap();
+    let got = ahead
+        .commit_prepared(&second, &early, cairn_storage::WriteBatch::new())
+        .unwrap();
+    let want = plain.commit(&second).unwrap();
+    assert!(!got.reused);
+    assert_eq!((got.version, got.root), (1, want.root));
+    assert_ne!(got.root, early.root(), "the early root was on another base");
+    assert_eq!(dump(&s1), dump(&s2));
+}
+
+/// `prepare_commit` refuses ancestors that are not a chain, and validates like `commit`.
+#[test]
+fn prepare_commit_checks_its_chain_and_its_changes() {
+    let state = open_mem(MemStore::new(), 1);
+    let a = std::sync::Arc::new(state.prepare_commit(&changes_for(1, 6, 4), &[]).unwrap());
+    let b = std::sync::Arc::new(state.prepare_commit(&changes_for(2, 6, 4), &[]).unwrap());
+    let err = state
+        .prepare_commit(&changes_for(3, 6, 4), &[a.clone(), b])
+        .unwrap_err();
+    assert!(err.to_string().contains("does not build on"), "{err}");
+    let mut bad = changes_for(3, 6, 4);
+    bad.code.insert(Hash([9; 32]), vec![1, 2, 3]);
+    assert!(state.prepare_commit(&bad, &[a]).is_err());
+    assert_eq!(state.latest_version(), None, "preparing writes nothing");
+}

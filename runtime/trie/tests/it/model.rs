@@ -195,3 +195,43 @@ fn unchanged_values_write_nothing() {
     assert_eq!(same.root, root);
     assert!(same.nodes.is_empty() && same.stale.is_empty());
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// An update on layers of updates not written yet (newest first) is the update the
+    /// same call gives once they are written: same root, nodes and stale keys.
+    #[test]
+    fn updates_on_unwritten_layers_equal_updates_after_writing(
+        batches in proptest::collection::vec(ops(), 1..5),
+        threads in 1usize..3,
+    ) {
+        let hashed = |b: &[Op]| -> Vec<(KeyHash, Option<[u8; 32]>)> {
+            b.iter().map(|(k, v)| (*k, v.as_deref().map(keccak256))).collect()
+        };
+        let written = Trie::new(MemStore::new(), 1 << 10).with_parallelism(threads);
+        let layered = Trie::new(MemStore::new(), 1 << 10).with_parallelism(threads);
+        let (mut root_w, mut root_l) = (cairn_trie::RootRef::EMPTY, cairn_trie::RootRef::EMPTY);
+        let mut ups = Vec::new();
+        for (v, b) in batches.iter().enumerate() {
+            let layers: Vec<cairn_trie::NodeLayer> = ups.iter().map(cairn_trie::TrieUpdate::layer).collect();
+            let refs: Vec<&cairn_trie::NodeLayer> = layers.iter().rev().collect();
+            let l = layered.update_on(&refs, &root_l, v as u64, hashed(b)).unwrap();
+            let w = written.update(&root_w, v as u64, hashed(b)).unwrap();
+            prop_assert_eq!(l.root, w.root);
+            prop_assert_eq!(&l.nodes, &w.nodes);
+            prop_assert_eq!(&l.stale, &w.stale);
+            root_l = l.root;
+            root_w = written.apply(w).unwrap();
+            ups.push(l);
+        }
+        // Written afterwards, the layered trie holds the same tree.
+        for up in ups {
+            layered.apply(up).unwrap();
+        }
+        prop_assert_eq!(root_l, root_w);
+        for (k, _) in batches.concat() {
+            prop_assert_eq!(layered.get(&root_l, &k).unwrap(), written.get(&root_w, &k).unwrap());
+        }
+    }
+}
