@@ -1,5 +1,7 @@
 //! [`Trie`]: reads, batched updates and proofs over a [`KvRead`] store.
 
+// A layer is only looked up by key, never iterated: its order cannot reach a root.
+#[allow(clippy::disallowed_types)]
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -114,6 +116,7 @@ impl Default for RootRef {
 
 /// The new nodes of an update not written yet, by key: what an update of the next version
 /// reads through ([`Trie::update_on`]) before the update below it is committed.
+#[allow(clippy::disallowed_types)] // lookups only (see the import)
 pub type NodeLayer = HashMap<NodeKey, Arc<Node>>;
 
 impl TrieUpdate {
