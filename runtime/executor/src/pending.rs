@@ -6,8 +6,8 @@
 //!        │                                         ancestors, merged oldest first }
 //!        │                              reads: pending first, then the flat index
 //!        ▼
-//!   root_after(changes) = trie.update(root(v), v + 1, pending ⊕ changes)  (dry run: the
-//!        new nodes stay in memory and are dropped; nothing reaches the store)
+//!   root_after(changes) = State::prepare_commit(pending ⊕ changes, on the head)  (dry
+//!        run: the new nodes stay in memory and are dropped; nothing reaches the store)
 //!
 //!   with the ancestors' prepared commits (PendingState::prepared_on):
 //!   root_after(changes) = State::prepare_commit(changes, on the ancestors' commits)
@@ -21,12 +21,9 @@
 
 use std::sync::{Arc, Mutex, PoisonError};
 
-use cairn_primitives::{Address, Canonical, Hash, keccak256};
-use cairn_state::{
-    Account, PreparedCommit, State, StateChanges, StateError, StateReader, account_key, storage_key,
-};
-use cairn_storage::{Column, KvStore};
-use cairn_trie::RootRef;
+use cairn_primitives::{Address, Hash};
+use cairn_state::{Account, PreparedCommit, State, StateChanges, StateError, StateReader};
+use cairn_storage::KvStore;
 
 /// A [`StateReader`] that can also tell the state root after more changes: what
 /// [`crate::Executor::execute`] needs to fill the outcome's state root.
@@ -41,7 +38,7 @@ pub trait RootedReader: StateReader + Sync {
 
 impl<S: KvStore + 'static> RootedReader for State<S> {
     fn root_after(&self, changes: &StateChanges) -> Result<Hash, StateError> {
-        root_after(self, changes)
+        Ok(self.prepare_commit(changes, &[])?.root())
     }
 }
 
@@ -141,7 +138,7 @@ impl<S: KvStore + 'static> RootedReader for PendingState<'_, S> {
         }
         let mut all = self.pending.clone();
         all.merge(changes.clone());
-        root_after(self.state, &all)
+        self.state.root_after(&all)
     }
 }
 
@@ -153,43 +150,4 @@ pub fn merge_changes<'c>(blocks: impl IntoIterator<Item = &'c StateChanges>) -> 
         out.merge(c.clone());
     }
     out
-}
-
-/// The root `state.commit(changes)` would produce, computed without writing: the same
-/// key and value hashing as the commit, one in-memory trie update.
-///
-/// This belongs in `cairn-state` (as `State::root_after`); it lives here until then and
-/// uses only the state's public API.
-///
-/// # Errors
-/// Node-fatal storage or trie failures; a storage key over the limit.
-pub fn root_after<S: KvStore + 'static>(
-    state: &State<S>,
-    changes: &StateChanges,
-) -> Result<Hash, StateError> {
-    let (version, root) = match state.latest_version() {
-        None => (0, RootRef::EMPTY),
-        Some(v) => {
-            let rec = state
-                .store()
-                .get(Column::Roots, &v.to_be_bytes())?
-                .ok_or_else(|| StateError::Corrupt(format!("no root record for version {v}")))?;
-            (v + 1, RootRef::decode(&rec)?)
-        }
-    };
-    if changes.accounts.is_empty() && changes.storage.is_empty() {
-        return Ok(Hash(root.hash));
-    }
-    let mut trie_changes = Vec::with_capacity(changes.len());
-    for (addr, acct) in &changes.accounts {
-        trie_changes.push((
-            account_key(addr),
-            acct.as_ref().map(|a| keccak256(&a.encode())),
-        ));
-    }
-    for ((addr, key), value) in &changes.storage {
-        trie_changes.push((storage_key(addr, key)?, value.as_deref().map(keccak256)));
-    }
-    let update = state.trie().update(&root, version, trie_changes)?;
-    Ok(Hash(update.root.hash))
 }

@@ -18,6 +18,7 @@
 //!                   history entries older than u (and a deletion marker at u), the log
 //! ```
 
+use std::borrow::Cow;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock};
@@ -184,6 +185,14 @@ struct Inner<S> {
     oldest: AtomicU64,
     cache: Mutex<AccountCache>,
     prune_error: Mutex<Option<String>>,
+}
+
+/// A prepared commit handed to [`State::write_prepared`].
+enum ToWrite<'p> {
+    /// Computed under the commit lock for this write: consumed by it.
+    Fresh(PreparedCommit),
+    /// Computed earlier ([`State::commit_prepared`]): shared with commits built on it.
+    Reused(&'p PreparedCommit),
 }
 
 /// The committed state over a store `S` (RocksDB on a node, memory in tests).
@@ -468,7 +477,7 @@ impl<S: KvStore + 'static> State<S> {
     pub fn commit_with(&self, changes: &StateChanges, extra: WriteBatch) -> Result<Committed> {
         let _guard = lock(&self.inner.commit_lock);
         let prepared = self.prepare_on(changes, &[], Some(self.head()))?;
-        self.write_prepared(changes, &prepared, extra, false)
+        self.write_prepared(changes, ToWrite::Fresh(prepared), extra)
     }
 
     /// Computes the commit of `changes` without writing it: key and value hashing and the
@@ -515,9 +524,9 @@ impl<S: KvStore + 'static> State<S> {
             || prepared.writes != changes.len()
         {
             let fresh = self.prepare_on(changes, &[], Some(head))?;
-            return self.write_prepared(changes, &fresh, extra, false);
+            return self.write_prepared(changes, ToWrite::Fresh(fresh), extra);
         }
-        self.write_prepared(changes, prepared, extra, true)
+        self.write_prepared(changes, ToWrite::Reused(prepared), extra)
     }
 
     /// Validates and hashes `changes` and updates the trie on `on.last()` (its nodes and
@@ -574,22 +583,29 @@ impl<S: KvStore + 'static> State<S> {
     }
 
     /// Writes a prepared commit (its base is the head: the caller holds the commit lock and
-    /// checked) and publishes it. `reused`: `prepared` was computed before this call.
+    /// checked) and publishes it. A fresh one is consumed: its values and nodes move into
+    /// the batch and the node cache. A reused one stays shared with the blocks built on it.
     fn write_prepared(
         &self,
         changes: &StateChanges,
-        prepared: &PreparedCommit,
+        prepared: ToWrite<'_>,
         extra: WriteBatch,
-        reused: bool,
     ) -> Result<Committed> {
         let t2 = Instant::now();
-        let version = prepared.version;
-        let update = &prepared.update;
-        let n = prepared.flat.len();
+        // A reused commit was computed before this call: it spends no time on it here.
+        let (reused, prepare, root_time) = match &prepared {
+            ToWrite::Fresh(p) => (false, p.prepare_time, p.root_time),
+            ToWrite::Reused(_) => (true, Duration::ZERO, Duration::ZERO),
+        };
+        let (version, update, flat) = match prepared {
+            ToWrite::Fresh(p) => (p.version, Cow::Owned(p.update), Cow::Owned(p.flat)),
+            ToWrite::Reused(p) => (p.version, Cow::Borrowed(&p.update), Cow::Borrowed(&p.flat[..])),
+        };
+        let n = flat.len();
         let mut batch = WriteBatch::with_capacity(update.nodes.len() + 2 * n + 4 + extra.len());
         update.write_nodes_with(&mut batch, self.inner.config.hash_threads);
         let mut keys = Vec::with_capacity(n);
-        for (k, v) in &prepared.flat {
+        for (k, v) in flat.iter() {
             keys.push(*k);
             let hk = history_key(k, version);
             match v {
@@ -598,13 +614,18 @@ impl<S: KvStore + 'static> State<S> {
                     h.push(HIST_VALUE);
                     h.extend_from_slice(v);
                     batch.put(Column::FlatHistory, hk, h);
-                    batch.put(Column::Flat, *k, v.clone());
                 }
-                None => {
-                    batch.put(Column::FlatHistory, hk, [HIST_DELETED]);
-                    batch.delete(Column::Flat, *k);
-                }
+                None => batch.put(Column::FlatHistory, hk, [HIST_DELETED]),
             }
+        }
+        // The latest values: moved out of a fresh commit, copied from a shared one.
+        let mut put_latest = |k: KeyHash, v: Option<Vec<u8>>| match v {
+            Some(v) => batch.put(Column::Flat, k, v),
+            None => batch.delete(Column::Flat, k),
+        };
+        match flat {
+            Cow::Owned(flat) => flat.into_iter().for_each(|(k, v)| put_latest(k, v)),
+            Cow::Borrowed(flat) => flat.iter().for_each(|(k, v)| put_latest(*k, v.clone())),
         }
         keys.sort_unstable();
         keys.dedup();
@@ -633,6 +654,7 @@ impl<S: KvStore + 'static> State<S> {
             // write fails, the new keys are dropped again, because a retry of this version
             // may build different nodes under the same keys.
             let written = std::thread::scope(|s| {
+                let update = &update;
                 let publisher = s.spawn(move || {
                     trie.forget_nodes(&update.stale);
                     trie.cache_nodes(update.nodes.clone());
@@ -651,7 +673,10 @@ impl<S: KvStore + 'static> State<S> {
         } else {
             self.inner.store.write(batch, sync)?;
             trie.forget_nodes(&update.stale);
-            trie.cache_nodes(update.nodes.clone());
+            trie.cache_nodes(match update {
+                Cow::Owned(update) => update.nodes,
+                Cow::Borrowed(update) => update.nodes.clone(),
+            });
         }
         let t4 = Instant::now();
 
@@ -679,24 +704,12 @@ impl<S: KvStore + 'static> State<S> {
             batch_len,
             reused,
             timings: CommitTimings {
-                prepare: if reused {
-                    Duration::ZERO
-                } else {
-                    prepared.prepare_time
-                },
-                root: if reused {
-                    Duration::ZERO
-                } else {
-                    prepared.root_time
-                },
+                prepare,
+                root: root_time,
                 batch: t3 - t2,
                 write: t4 - t3,
                 publish: t4.elapsed(),
-                total: if reused {
-                    t2.elapsed()
-                } else {
-                    prepared.prepare_time + prepared.root_time + t2.elapsed()
-                },
+                total: prepare + root_time + t2.elapsed(),
             },
         })
     }

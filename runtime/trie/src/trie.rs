@@ -302,21 +302,12 @@ impl<S: KvRead + Sync> Trie<S> {
     }
 
     fn load(&self, key: &NodeKey, stats: &mut UpdateStats) -> Result<Arc<Node>> {
-        self.load_with(key, stats, true)
+        self.load_through(&[], key, stats, true)
     }
 
-    /// As [`Trie::load`]; `promote = false` leaves a cached node's recency alone (an update
-    /// reads nodes it then makes stale: the commit drops them from the cache anyway).
-    fn load_with(
-        &self,
-        key: &NodeKey,
-        stats: &mut UpdateStats,
-        promote: bool,
-    ) -> Result<Arc<Node>> {
-        self.load_through(&[], key, stats, promote)
-    }
-
-    /// As [`Trie::load_with`], reading `layers` (newest first) before the cache and store.
+    /// Reads a node from `layers` (uncommitted updates' nodes, newest first), then the
+    /// cache, then the store. `promote = false` leaves a cached node's recency alone (an
+    /// update reads nodes it then makes stale: the commit drops them from the cache anyway).
     fn load_through(
         &self,
         layers: &[&NodeLayer],
