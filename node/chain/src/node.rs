@@ -279,7 +279,7 @@ impl Chain {
                     ..StateConfig::default()
                 },
             )?;
-            cairn_executor::root_after(&scratch, &genesis_changes)?
+            scratch.prepare_commit(&genesis_changes, &[])?.root()
         };
         let genesis_block = genesis.block(genesis_root);
         match state.latest_version() {
@@ -608,15 +608,7 @@ impl Chain {
         if let Some(e) = lock(&self.pending).get(&hash) {
             return Ok(Arc::clone(e));
         }
-        let committed = self.head().height;
-        let mut changes: Vec<Arc<Executed>> = Vec::new();
-        for (i, ancestor) in ancestors.iter().enumerate() {
-            if ancestor.header.height <= committed {
-                continue;
-            }
-            let e = self.executed(ancestor, &ancestors[..i])?;
-            changes.push(e);
-        }
+        let changes = self.uncommitted(ancestors)?;
         let base = Self::pending_state(&self.state, &changes);
         let env = self.block_env(&block.header);
         let outcome = self.executor.execute(&base, &env, &block.txs)?;
@@ -627,6 +619,39 @@ impl Chain {
         ));
         self.remember(hash, &executed);
         Ok(executed)
+    }
+
+    /// The executed forms of the blocks of `ancestors` (oldest first) above the committed
+    /// head, from the cache or executed now. The head is read under the cache's lock: a
+    /// commit publishes its new head before it evicts its block from the cache, so every
+    /// block above the head read here that was cached is still found. (Read apart, a commit
+    /// in between could evict an ancestor that then re-executes on a state that already
+    /// holds it, and fails.)
+    fn uncommitted(&self, ancestors: &[Arc<Block>]) -> Result<Vec<Arc<Executed>>> {
+        let (committed, cached): (Height, Vec<Option<Arc<Executed>>>) = {
+            let pending = lock(&self.pending);
+            let committed = self.head().height;
+            let cached = ancestors
+                .iter()
+                .map(|a| {
+                    (a.header.height > committed)
+                        .then(|| pending.get(&a.hash()).cloned())
+                        .flatten()
+                })
+                .collect();
+            (committed, cached)
+        };
+        let mut chain = Vec::new();
+        for (i, (ancestor, cached)) in ancestors.iter().zip(cached).enumerate() {
+            if ancestor.header.height <= committed {
+                continue;
+            }
+            chain.push(match cached {
+                Some(e) => e,
+                None => self.executed(ancestor, &ancestors[..i])?,
+            });
+        }
+        Ok(chain)
     }
 
     /// The state a block executes on: the committed state and its uncommitted ancestors
@@ -689,16 +714,10 @@ impl Chain {
         timestamp: u64,
         proposer: Address,
     ) -> Result<Arc<Executed>> {
-        let committed = self.head().height;
-        let mut chain = Vec::new();
+        let chain = self.uncommitted(ancestors)?;
         let mut next_nonces: BTreeMap<Address, Nonce> = BTreeMap::new();
-        for (i, ancestor) in ancestors.iter().enumerate() {
-            if ancestor.header.height <= committed {
-                continue;
-            }
-            let e = self.executed(ancestor, &ancestors[..i])?;
+        for e in &chain {
             merge_next_nonces(&mut next_nonces, &e.next_nonces);
-            chain.push(e);
         }
         let base = Self::pending_state(&self.state, &chain);
         let gas_limit = self.genesis.block_gas_limit;
