@@ -540,10 +540,23 @@ fn a_2_2_partition_between_processes_stops_finalization_and_healing_resumes_it()
                 relay.set_cut(true);
             }
         }
-        tokio::time::sleep(Duration::from_secs(3)).await;
+        // Blocks finalized before the cut may still reach a lagging node of the same half:
+        // the heads settle once every node has been still for a while.
         let mut settled = Vec::new();
         for rpc in &rpcs {
             settled.push(head(rpc).await);
+        }
+        let (deadline, mut still_since) = (Instant::now() + PATIENCE, Instant::now());
+        while still_since.elapsed() < Duration::from_secs(3) {
+            assert!(Instant::now() < deadline, "heads never settled after the cut");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            let mut now = Vec::new();
+            for rpc in &rpcs {
+                now.push(head(rpc).await);
+            }
+            if now != settled {
+                (settled, still_since) = (now, Instant::now());
+            }
         }
         // A transfer acknowledged (admitted) during the partition.
         let chain_id = rpcs[0].chain_id().await.expect("chain_id");
@@ -566,7 +579,11 @@ fn a_2_2_partition_between_processes_stops_finalization_and_healing_resumes_it()
         for rpc in &rpcs {
             later.push(head(rpc).await);
         }
-        assert_eq!(settled, later, "no half finalizes alone");
+        assert_eq!(
+            settled.iter().max(),
+            later.iter().max(),
+            "no half finalizes alone ({settled:?} then {later:?})"
+        );
 
         // Heal: liveness resumes within a bound.
         let healed = Instant::now();

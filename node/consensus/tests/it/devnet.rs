@@ -141,7 +141,7 @@ fn free_port() -> SocketAddr {
 fn config(dir: &std::path::Path, listen: SocketAddr) -> Config {
     let mut config = Config::devnet([42u8; 32], listen, dir.to_path_buf());
     config.timeouts = Timeouts {
-        leader: Duration::from_secs(3),
+        leader: Duration::from_secs(4),
         certification: Duration::from_secs(6),
         nullify_retry: Duration::from_secs(2),
         fetch: Duration::from_secs(1),
@@ -154,7 +154,7 @@ fn config(dir: &std::path::Path, listen: SocketAddr) -> Config {
 }
 
 /// Idle heartbeat of these tests: long enough that a block caused by work is distinguishable.
-const HEARTBEAT: Duration = Duration::from_millis(1500);
+const HEARTBEAT: Duration = Duration::from_millis(2000);
 
 fn wait_for(what: &str, timeout: Duration, mut done: impl FnMut() -> bool) {
     let start = Instant::now();
@@ -176,8 +176,10 @@ fn devnet_produces_blocks_and_continues_after_restart() {
     // First life: idle heartbeats produce (empty) blocks.
     let (app, work) = Counter::new(&db);
     let handle = start(config(dir.path(), listen), app).unwrap();
-    wait_for("3 blocks", Duration::from_secs(60), || height(&db) >= 3);
-    assert!(handle.committed_height() >= 3);
+    // The app records a block before the engine counts it committed: wait for both.
+    wait_for("3 blocks", Duration::from_secs(60), || {
+        height(&db) >= 3 && handle.committed_height() >= 3
+    });
 
     // Pending work is proposed well before the idle heartbeat would fire.
     let before = height(&db);
@@ -222,7 +224,7 @@ fn devnet_produces_blocks_and_continues_after_restart() {
 fn invalid_config_is_rejected() {
     let dir = tempfile::tempdir().unwrap();
     let mut config = config(dir.path(), free_port());
-    config.pacing.heartbeat = Duration::from_secs(4);
+    config.pacing.heartbeat = Duration::from_secs(5);
     let db = Arc::new(Mutex::new(Db {
         blocks: vec![genesis()],
     }));
