@@ -599,7 +599,11 @@ impl<S: KvStore + 'static> State<S> {
         };
         let (version, update, flat) = match prepared {
             ToWrite::Fresh(p) => (p.version, Cow::Owned(p.update), Cow::Owned(p.flat)),
-            ToWrite::Reused(p) => (p.version, Cow::Borrowed(&p.update), Cow::Borrowed(&p.flat[..])),
+            ToWrite::Reused(p) => (
+                p.version,
+                Cow::Borrowed(&p.update),
+                Cow::Borrowed(&p.flat[..]),
+            ),
         };
         let n = flat.len();
         let mut batch = WriteBatch::with_capacity(update.nodes.len() + 2 * n + 4 + extra.len());

@@ -548,7 +548,10 @@ fn a_2_2_partition_between_processes_stops_finalization_and_healing_resumes_it()
         }
         let (deadline, mut still_since) = (Instant::now() + PATIENCE, Instant::now());
         while still_since.elapsed() < Duration::from_secs(3) {
-            assert!(Instant::now() < deadline, "heads never settled after the cut");
+            assert!(
+                Instant::now() < deadline,
+                "heads never settled after the cut"
+            );
             tokio::time::sleep(Duration::from_millis(200)).await;
             let mut now = Vec::new();
             for rpc in &rpcs {
