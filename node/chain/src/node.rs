@@ -828,14 +828,16 @@ impl Chain {
         let _ = self
             .mine_requests
             .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1));
-        self.head.send_replace(info);
-        lock(&self.pending).retain(|_, e| e.block.header.height > height);
+        // The pool forgets the block's transactions before the head is published: whoever
+        // sees the new head (or a receipt in it) and resends one gets "nonce too low".
         let senders: BTreeSet<Address> = executed.next_nonces.keys().copied().collect();
         let update = self.mempool.on_block_committed_senders(
             &outcome.tx_hashes,
             &senders,
             &CommittedAccounts(&self.state),
         );
+        self.head.send_replace(info);
+        lock(&self.pending).retain(|_, e| e.block.header.height > height);
         if !self.mempool.is_empty() || self.mine_requests.load(Ordering::SeqCst) > 0 {
             self.work.notify_one();
         }
@@ -961,16 +963,23 @@ impl Chain {
     /// # Errors
     /// Node-fatal storage failures.
     pub fn receipt(&self, tx: &Hash) -> Result<Option<(crate::TxLocation, Receipt)>> {
-        Ok(ChainStore::receipt(self.store(), tx)?)
+        let head = self.head().height;
+        Ok(ChainStore::receipt(self.store(), tx)?.filter(|(loc, _)| loc.height <= head))
     }
 
     /// An included transaction with its location and block hash, read without decoding
     /// the rest of its block.
     ///
+    /// Like [`Chain::receipt`], it sees only blocks up to the published head: a block's
+    /// records are in the store a moment before its commit has cleaned the pool and
+    /// published the head, and a client that saw a receipt must find the node past it
+    /// (resending the transaction is "nonce too low", not "already known").
+    ///
     /// # Errors
     /// Node-fatal storage failures.
     pub fn included_tx(&self, tx: &Hash) -> Result<Option<crate::IncludedTx>> {
-        Ok(ChainStore::included_tx(self.store(), tx)?)
+        let head = self.head().height;
+        Ok(ChainStore::included_tx(self.store(), tx)?.filter(|i| i.location.height <= head))
     }
 
     /// The committed block at `height`.
