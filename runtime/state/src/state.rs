@@ -188,6 +188,9 @@ struct Inner<S> {
 }
 
 /// A prepared commit handed to [`State::write_prepared`].
+// One short-lived value per commit, moved once: boxing the fresh commit would only add an
+// allocation.
+#[allow(clippy::large_enum_variant)]
 enum ToWrite<'p> {
     /// Computed under the commit lock for this write: consumed by it.
     Fresh(PreparedCommit),
