@@ -628,27 +628,22 @@ impl Chain {
     /// in between could evict an ancestor that then re-executes on a state that already
     /// holds it, and fails.)
     fn uncommitted(&self, ancestors: &[Arc<Block>]) -> Result<Vec<Arc<Executed>>> {
-        let (committed, cached): (Height, Vec<Option<Arc<Executed>>>) = {
+        // (index in `ancestors`, cached form) of each ancestor above the head.
+        let above: Vec<(usize, Option<Arc<Executed>>)> = {
             let pending = lock(&self.pending);
             let committed = self.head().height;
-            let cached = ancestors
+            ancestors
                 .iter()
-                .map(|a| {
-                    (a.header.height > committed)
-                        .then(|| pending.get(&a.hash()).cloned())
-                        .flatten()
-                })
-                .collect();
-            (committed, cached)
+                .enumerate()
+                .filter(|(_, a)| a.header.height > committed)
+                .map(|(i, a)| (i, pending.get(&a.hash()).cloned()))
+                .collect()
         };
-        let mut chain = Vec::new();
-        for (i, (ancestor, cached)) in ancestors.iter().zip(cached).enumerate() {
-            if ancestor.header.height <= committed {
-                continue;
-            }
+        let mut chain = Vec::with_capacity(above.len());
+        for (i, cached) in above {
             chain.push(match cached {
                 Some(e) => e,
-                None => self.executed(ancestor, &ancestors[..i])?,
+                None => self.executed(&ancestors[i], &ancestors[..i])?,
             });
         }
         Ok(chain)

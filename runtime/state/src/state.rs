@@ -595,14 +595,21 @@ impl<S: KvStore + 'static> State<S> {
         extra: WriteBatch,
     ) -> Result<Committed> {
         let t2 = Instant::now();
-        // A reused commit was computed before this call: it spends no time on it here.
-        let (reused, prepare, root_time) = match &prepared {
-            ToWrite::Fresh(p) => (false, p.prepare_time, p.root_time),
-            ToWrite::Reused(_) => (true, Duration::ZERO, Duration::ZERO),
-        };
-        let (version, update, flat) = match prepared {
-            ToWrite::Fresh(p) => (p.version, Cow::Owned(p.update), Cow::Owned(p.flat)),
+        // A reused commit was computed before this call: it spends no time on it here. A
+        // fresh one's values move into the batch; a shared one's are copied.
+        let (reused, prepare, root_time, version, update, flat) = match prepared {
+            ToWrite::Fresh(p) => (
+                false,
+                p.prepare_time,
+                p.root_time,
+                p.version,
+                Cow::Owned(p.update),
+                Cow::Owned(p.flat),
+            ),
             ToWrite::Reused(p) => (
+                true,
+                Duration::ZERO,
+                Duration::ZERO,
                 p.version,
                 Cow::Borrowed(&p.update),
                 Cow::Borrowed(&p.flat[..]),
@@ -612,27 +619,27 @@ impl<S: KvStore + 'static> State<S> {
         let mut batch = WriteBatch::with_capacity(update.nodes.len() + 2 * n + 4 + extra.len());
         update.write_nodes_with(&mut batch, self.inner.config.hash_threads);
         let mut keys = Vec::with_capacity(n);
-        for (k, v) in flat.iter() {
-            keys.push(*k);
-            let hk = history_key(k, version);
+        // Each key's history record and latest value.
+        let mut put = |k: KeyHash, v: Option<Vec<u8>>| {
+            keys.push(k);
+            let hk = history_key(&k, version);
             match v {
                 Some(v) => {
                     let mut h = Vec::with_capacity(v.len() + 1);
                     h.push(HIST_VALUE);
-                    h.extend_from_slice(v);
+                    h.extend_from_slice(&v);
                     batch.put(Column::FlatHistory, hk, h);
+                    batch.put(Column::Flat, k, v);
                 }
-                None => batch.put(Column::FlatHistory, hk, [HIST_DELETED]),
+                None => {
+                    batch.put(Column::FlatHistory, hk, [HIST_DELETED]);
+                    batch.delete(Column::Flat, k);
+                }
             }
-        }
-        // The latest values: moved out of a fresh commit, copied from a shared one.
-        let mut put_latest = |k: KeyHash, v: Option<Vec<u8>>| match v {
-            Some(v) => batch.put(Column::Flat, k, v),
-            None => batch.delete(Column::Flat, k),
         };
         match flat {
-            Cow::Owned(flat) => flat.into_iter().for_each(|(k, v)| put_latest(k, v)),
-            Cow::Borrowed(flat) => flat.iter().for_each(|(k, v)| put_latest(*k, v.clone())),
+            Cow::Owned(flat) => flat.into_iter().for_each(|(k, v)| put(k, v)),
+            Cow::Borrowed(flat) => flat.iter().for_each(|(k, v)| put(*k, v.clone())),
         }
         keys.sort_unstable();
         keys.dedup();

@@ -27,6 +27,15 @@ async fn head(rpc: &HttpClient) -> u64 {
     rpc.chain_head().await.expect("chain_head").height
 }
 
+/// Each node's head height, in the order of `rpcs`.
+async fn heads(rpcs: &[&HttpClient]) -> Vec<u64> {
+    let mut v = Vec::with_capacity(rpcs.len());
+    for rpc in rpcs {
+        v.push(head(rpc).await);
+    }
+    v
+}
+
 async fn wait_height(rpc: &HttpClient, height: u64, what: &str) {
     let deadline = Instant::now() + PATIENCE;
     while head(rpc).await < height {
@@ -542,10 +551,7 @@ fn a_2_2_partition_between_processes_stops_finalization_and_healing_resumes_it()
         }
         // Blocks finalized before the cut may still reach a lagging node of the same half:
         // the heads settle once every node has been still for a while.
-        let mut settled = Vec::new();
-        for rpc in &rpcs {
-            settled.push(head(rpc).await);
-        }
+        let mut settled = heads(&rpcs).await;
         let (deadline, mut still_since) = (Instant::now() + PATIENCE, Instant::now());
         while still_since.elapsed() < Duration::from_secs(3) {
             assert!(
@@ -553,10 +559,7 @@ fn a_2_2_partition_between_processes_stops_finalization_and_healing_resumes_it()
                 "heads never settled after the cut"
             );
             tokio::time::sleep(Duration::from_millis(200)).await;
-            let mut now = Vec::new();
-            for rpc in &rpcs {
-                now.push(head(rpc).await);
-            }
+            let now = heads(&rpcs).await;
             if now != settled {
                 (settled, still_since) = (now, Instant::now());
             }
@@ -578,10 +581,7 @@ fn a_2_2_partition_between_processes_stops_finalization_and_healing_resumes_it()
             .await
             .expect("admitted while partitioned");
         tokio::time::sleep(Duration::from_secs(8)).await;
-        let mut later = Vec::new();
-        for rpc in &rpcs {
-            later.push(head(rpc).await);
-        }
+        let later = heads(&rpcs).await;
         assert_eq!(
             settled.iter().max(),
             later.iter().max(),

@@ -204,6 +204,22 @@ async fn receipt(rpc: &HttpClient, hash: Hash) -> Option<ReceiptInfo> {
     rpc.chain_get_receipt(hash).await.expect("chain_getReceipt")
 }
 
+/// Adds to `seen` the receipts of `txs` that appeared since it was last polled.
+async fn poll_receipts(
+    rpc: &HttpClient,
+    seen: &mut BTreeMap<Hash, ReceiptInfo>,
+    txs: &[(u32, SignedTransaction)],
+) {
+    for (_, t) in txs {
+        let h = t.tx_hash();
+        if let std::collections::btree_map::Entry::Vacant(slot) = seen.entry(h)
+            && let Some(r) = receipt(rpc, h).await
+        {
+            slot.insert(r);
+        }
+    }
+}
+
 async fn wait_receipt(rpc: &HttpClient, hash: Hash) -> ReceiptInfo {
     let deadline = Instant::now() + PATIENCE;
     loop {
@@ -258,14 +274,7 @@ fn node_survives_sigkill_and_keeps_every_receipt_it_returned() {
             assert_eq!(hash, tx.tx_hash());
             if i % 25 == 24 {
                 // A client polling for receipts while it keeps sending.
-                for (_, t) in &txs[..=i] {
-                    let h = t.tx_hash();
-                    if let std::collections::btree_map::Entry::Vacant(slot) = seen.entry(h)
-                        && let Some(r) = receipt(&node.rpc, h).await
-                    {
-                        slot.insert(r);
-                    }
-                }
+                poll_receipts(&node.rpc, &mut seen, &txs[..=i]).await;
             }
         }
         // On a loaded machine the node may lag the client: the kill needs a history of
@@ -273,14 +282,7 @@ fn node_survives_sigkill_and_keeps_every_receipt_it_returned() {
         let deadline = Instant::now() + PATIENCE;
         while seen.len() < MIN_SEEN_BEFORE_KILL && Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(50)).await;
-            for (_, t) in &txs[..KILL_AFTER] {
-                let h = t.tx_hash();
-                if let std::collections::btree_map::Entry::Vacant(slot) = seen.entry(h)
-                    && let Some(r) = receipt(&node.rpc, h).await
-                {
-                    slot.insert(r);
-                }
-            }
+            poll_receipts(&node.rpc, &mut seen, &txs[..KILL_AFTER]).await;
         }
     });
     assert!(
