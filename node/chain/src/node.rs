@@ -716,11 +716,11 @@ impl Chain {
         }
         let base = Self::pending_state(&self.state, &chain);
         let gas_limit = self.genesis.block_gas_limit;
-        let candidates: Vec<SignedTransaction> = self
+        let candidates: Vec<Arc<SignedTransaction>> = self
             .mempool
             .ready_after(gas_limit, crate::genesis::MAX_BLOCK_TXS, &next_nonces)
             .into_iter()
-            .map(|p| (*p.tx).clone())
+            .map(|p| p.tx)
             .collect();
         let mut header = BlockHeader {
             parent_hash: parent.hash(),
@@ -841,11 +841,15 @@ impl Chain {
             .iter()
             .filter(|r| r.status != cairn_primitives::ReceiptStatus::Success)
             .count();
+        // Each transaction's line, when its target is on (skipping the status's formatting
+        // when it is off: a block holds thousands).
+        let tx_lines = tracing::enabled!(target: "cairn::tx", tracing::Level::INFO);
         for ((receipt, tx_hash), contract) in outcome
             .receipts
             .iter()
             .zip(&outcome.tx_hashes)
             .zip(&outcome.contract_addresses)
+            .filter(|_| tx_lines)
         {
             let status = format!("{:?}", receipt.status);
             match (contract, &receipt.error) {

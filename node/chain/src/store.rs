@@ -207,7 +207,11 @@ impl ChainStore {
             });
         }
         let hash = block.hash();
-        let encoded = block.encode();
+        // The block's encoding, built from each transaction's, encoded once here and also
+        // giving its length and hash: header, transaction count (u32 little-endian), txs.
+        let mut encoded = block.header.encode();
+        let count = u32::try_from(block.txs.len()).expect("at most MAX_BLOCK_TXS transactions");
+        encoded.extend_from_slice(&count.to_le_bytes());
         batch.put(
             Column::Blocks,
             key(HEIGHT_BY_HASH, &[&hash.0]),
@@ -222,7 +226,10 @@ impl ChainStore {
                 receipt_key(height, index),
                 receipt.encode(),
             );
-            let len = tx.encode().len();
+            let tx_bytes = tx.encode();
+            let len = tx_bytes.len();
+            let tx_hash = Hash::of(&tx_bytes);
+            encoded.extend_from_slice(&tx_bytes);
             let at = |n: usize| u32::try_from(n).expect("a block is at most MAX_BLOCK_SIZE bytes");
             let mut location = Vec::with_capacity(TX_LOCATION_LEN);
             location.extend_from_slice(&be64(height));
@@ -231,11 +238,7 @@ impl ChainStore {
             location.extend_from_slice(&at(offset).to_be_bytes());
             location.extend_from_slice(&at(len).to_be_bytes());
             offset += len;
-            batch.put(
-                Column::Indexes,
-                key(TX_LOCATION, &[&tx.tx_hash().0]),
-                location,
-            );
+            batch.put(Column::Indexes, key(TX_LOCATION, &[&tx_hash.0]), location);
             for (pos, event) in receipt.events.iter().enumerate() {
                 let pos = u32::try_from(pos).expect("bounded by MAX_EVENTS_PER_TX");
                 let tail = [&be64(height)[..], &log_index.to_be_bytes()[..]].concat();
@@ -256,6 +259,7 @@ impl ChainStore {
             }
         }
         debug_assert_eq!(offset, encoded.len(), "transaction offsets cover the block");
+        debug_assert!(encoded == block.encode(), "the block's canonical encoding");
         batch.put(
             Column::Blocks,
             key(BLOCK_BY_HEIGHT, &[&be64(height)]),

@@ -18,6 +18,7 @@
 //!   state_root = base.root_after(changes)  (dry run)
 //! ```
 
+use std::borrow::Borrow;
 use std::fmt::Write as _;
 use std::sync::Arc;
 
@@ -275,15 +276,18 @@ impl Executor {
     ///
     /// # Errors
     /// Node-fatal failures only.
-    pub fn build<R: RootedReader>(
+    pub fn build<R: RootedReader, T: Borrow<SignedTransaction> + Sync>(
         &self,
         base: &R,
         env: &BlockEnv,
-        candidates: &[SignedTransaction],
+        candidates: &[T],
     ) -> Result<BuiltBlock> {
         let (outcome, included, skipped) =
             Self::on_vm_stack(|| self.run(base, env, candidates, Mode::Build))?;
-        let txs = included.iter().map(|&i| candidates[i].clone()).collect();
+        let txs = included
+            .iter()
+            .map(|&i| Borrow::<SignedTransaction>::borrow(&candidates[i]).clone())
+            .collect();
         Ok(BuiltBlock {
             txs,
             outcome,
@@ -388,11 +392,11 @@ impl Executor {
         })
     }
 
-    fn run<R: RootedReader>(
+    fn run<R: RootedReader, T: Borrow<SignedTransaction>>(
         &self,
         base: &R,
         env: &BlockEnv,
-        txs: &[SignedTransaction],
+        txs: &[T],
         mode: Mode,
     ) -> Result<(ExecutionOutcome, Vec<usize>, Vec<SkippedTx>)> {
         let mut overlay = Overlay::new(base);
@@ -402,7 +406,11 @@ impl Executor {
         let mut included = Vec::new();
         let mut skipped = Vec::new();
         let mut gas_used: Gas = 0;
-        for (index, tx) in txs.iter().enumerate() {
+        for (index, tx) in txs
+            .iter()
+            .map(Borrow::<SignedTransaction>::borrow)
+            .enumerate()
+        {
             let Prechecked {
                 tx_hash,
                 intrinsic,
