@@ -14,7 +14,7 @@
 //! sequence of calls always gives the same pool and the same block selection.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
 use std::sync::Arc;
 
 use cairn_primitives::{Address, Amount, Gas, Hash, Nonce, SignedTransaction};
@@ -464,8 +464,12 @@ impl Pool {
         max_txs: usize,
         after: &BTreeMap<Address, Nonce>,
     ) -> Vec<PooledTx> {
-        type Head = (Reverse<Amount>, u64, Address, Nonce);
-        let mut heads: BTreeSet<Head> = BTreeSet::new();
+        // Each sender's next transaction, best first: highest gas price, then earliest
+        // arrival (`seq` is unique, so the order is total and the selection deterministic).
+        // A heap built in one pass: the pool has a head for each of up to thousands of
+        // senders, and a block takes a few hundred of them.
+        type Head = Reverse<(Reverse<Amount>, u64, Address, Nonce)>;
+        let mut heads: Vec<Head> = Vec::with_capacity(self.senders.len());
         // The smallest gas limit of any head ever queued: once the gas left is below it, no
         // queued head fits (heads only leave), and selection stops instead of draining them.
         let mut least_gas = Gas::MAX;
@@ -474,14 +478,15 @@ impl Pool {
                 .get(addr)
                 .map_or(q.account.nonce, |&n| n.max(q.account.nonce));
             if let Some(e) = q.txs.get(&start) {
-                heads.insert((Reverse(e.gas_price), e.seq, *addr, start));
+                heads.push(Reverse((Reverse(e.gas_price), e.seq, *addr, start)));
                 least_gas = least_gas.min(e.gas_limit);
             }
         }
+        let mut heads = BinaryHeap::from(heads);
         let mut out = Vec::new();
         let mut gas_used: Gas = 0;
         while out.len() < max_txs && max_gas.saturating_sub(gas_used) >= least_gas {
-            let Some((_, _, addr, nonce)) = heads.pop_first() else {
+            let Some(Reverse((_, _, addr, nonce))) = heads.pop() else {
                 break;
             };
             let Some(q) = self.senders.get(&addr) else {
@@ -504,7 +509,7 @@ impl Pool {
             if let Some(next) = nonce.checked_add(1)
                 && let Some(n) = q.txs.get(&next)
             {
-                heads.insert((Reverse(n.gas_price), n.seq, addr, next));
+                heads.push(Reverse((Reverse(n.gas_price), n.seq, addr, next)));
                 least_gas = least_gas.min(n.gas_limit);
             }
         }

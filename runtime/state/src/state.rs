@@ -19,6 +19,7 @@
 //! ```
 
 use std::borrow::Cow;
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock};
@@ -43,6 +44,10 @@ const HEAD_KEY: &[u8] = b"state/head";
 const OLDEST_KEY: &[u8] = b"state/oldest";
 /// Change logs handled per prune batch: bounds the batch while keeping few writes.
 const PRUNE_LOGS_PER_BATCH: usize = 4;
+/// Keys whose newest pruned history version the pruner remembers (about 100 bytes each with
+/// the cache's index, 26 MiB when full): a remembered key's superseded history entry is
+/// deleted by its key, without a store scan.
+const PRUNER_MEMORY_KEYS: usize = 1 << 18;
 /// Tag of a history entry recording a deletion.
 const HIST_DELETED: u8 = 0;
 /// Tag of a history entry recording a value.
@@ -185,6 +190,10 @@ struct Inner<S> {
     oldest: AtomicU64,
     cache: Mutex<AccountCache>,
     prune_error: Mutex<Option<String>>,
+    /// For each key the pruner has seen in a change log: the version of that log, i.e. the
+    /// key's newest history entry at or below the pruned window's start. Held for a whole
+    /// [`prune_to`], which it thereby serializes.
+    pruned: Mutex<LruCache<KeyHash, Version>>,
 }
 
 /// A prepared commit handed to [`State::write_prepared`].
@@ -381,6 +390,7 @@ impl<S: KvStore + 'static> State<S> {
                 generation: 0,
             }),
             prune_error: Mutex::new(None),
+            pruned: Mutex::new(LruCache::new(PRUNER_MEMORY_KEYS)),
             config,
         });
         let mut state = Self {
@@ -942,6 +952,7 @@ fn pruner_loop<S: KvStore>(inner: &Inner<S>, rx: &Receiver<Version>) {
 /// lists, and `oldest` is raised (durably) before anything is deleted.
 fn prune_to<S: KvStore>(inner: &Inner<S>, target: Version) -> Result<usize> {
     let store = &inner.store;
+    let mut pruned = lock(&inner.pruned);
     if target > inner.oldest.load(Ordering::SeqCst) {
         let mut b = WriteBatch::new();
         b.put(Column::Meta, OLDEST_KEY, target.to_be_bytes());
@@ -949,46 +960,80 @@ fn prune_to<S: KvStore>(inner: &Inner<S>, target: Version) -> Result<usize> {
         inner.oldest.store(target, Ordering::SeqCst);
     }
     let mut processed = 0;
+    // Change logs are taken in ascending order; after the first batch, from past the last one
+    // handled (a forward scan from the start would step over the tombstones of every log
+    // already pruned).
+    let mut from = std::ops::Bound::Unbounded;
     loop {
         let logs: Vec<(Vec<u8>, Vec<u8>)> = store
             .iter(
                 Column::ChangeLog,
                 KeyRange {
-                    lower: std::ops::Bound::Unbounded,
+                    lower: from.clone(),
                     upper: std::ops::Bound::Included(target.to_be_bytes().to_vec()),
                 },
                 Direction::Forward,
             )?
             .take(PRUNE_LOGS_PER_BATCH)
             .collect::<Result<_, _>>()?;
-        if logs.is_empty() {
+        let Some((last, _)) = logs.last() else {
             break;
-        }
+        };
+        from = std::ops::Bound::Excluded(last.clone());
         let mut batch = WriteBatch::new();
+        // What this batch teaches the memory, applied once the batch is written.
+        let mut learned: BTreeMap<KeyHash, Version> = BTreeMap::new();
         for (vkey, log) in &logs {
             let v = decode_version(vkey, "change log key")?;
             let (nodes, keys) = decode_log(log)?;
             for n in nodes {
                 batch.delete(Column::TrieNodes, n);
             }
-            for k in &keys {
-                let older = KeyRange::between(&history_key(k, 0), &history_key(k, v));
-                for item in store.iter(Column::FlatHistory, older, Direction::Forward)? {
-                    batch.delete(Column::FlatHistory, item?.0);
+            for k in keys {
+                // The entry at `v` supersedes every older one of `k`. Each older entry was
+                // written with a change log listing `k`, handled before this one (logs go
+                // in ascending order), which deleted what preceded it: so only the newest
+                // entry below `v` can be left. It is the one of the last log that listed
+                // `k`, when the memory has it; otherwise a reverse scan finds it, stopping
+                // there instead of stepping over the tombstones of the key's pruned past.
+                let previous = learned
+                    .get(&k)
+                    .or_else(|| pruned.get(&k))
+                    .copied()
+                    .filter(|&u| u < v);
+                match previous {
+                    Some(u) => batch.delete(Column::FlatHistory, history_key(&k, u)),
+                    None => {
+                        let older = KeyRange::between(&history_key(&k, 0), &history_key(&k, v));
+                        if let Some(item) = store
+                            .iter(Column::FlatHistory, older, Direction::Reverse)?
+                            .next()
+                        {
+                            batch.delete(Column::FlatHistory, item?.0);
+                        }
+                    }
                 }
-                let at = history_key(k, v);
+                let at = history_key(&k, v);
                 if store.get(Column::FlatHistory, &at)?.as_deref() == Some(&[HIST_DELETED][..]) {
                     batch.delete(Column::FlatHistory, at);
                 }
+                learned.insert(k, v);
             }
             batch.delete(Column::ChangeLog, vkey.clone());
+            // Every version has a change log and a root, written together: the root of the
+            // version before `v` and, below the target, `v`'s own are no longer readable.
+            if let Some(before) = v.checked_sub(1) {
+                batch.delete(Column::Roots, before.to_be_bytes());
+            }
+            if v < target {
+                batch.delete(Column::Roots, vkey.clone());
+            }
             processed += 1;
         }
-        let roots = KeyRange::between(&[], &target.to_be_bytes());
-        for item in store.iter(Column::Roots, roots, Direction::Forward)? {
-            batch.delete(Column::Roots, item?.0);
-        }
         store.write(batch, false)?;
+        for (k, v) in learned {
+            pruned.insert(k, v);
+        }
     }
     Ok(processed)
 }
