@@ -200,3 +200,71 @@ fn deleted_keys_leave_no_history_after_pruning() {
     assert_eq!(store.len(Column::TrieNodes), 0);
     assert_eq!(state.at(2).unwrap().account(&addr(1)).unwrap(), None);
 }
+
+#[test]
+fn pruning_keeps_exactly_the_window_with_and_without_the_pruners_memory() {
+    // Sparse rewrites, deletions and re-creations, pruned at uneven points, with a reopen in
+    // the middle (the pruner's memory of each key's last version is lost and rebuilt by
+    // scans). After the last prune the history must hold exactly, per key: its entries
+    // above the oldest version, plus the newest one at or below it unless that is a
+    // deletion; and every kept version must read as the model says.
+    const KEYS: u64 = 10;
+    let store = MemStore::new();
+    let config = StateConfig {
+        keep_versions: 3,
+        background_pruning: false,
+        ..StateConfig::default()
+    };
+    let mut state = State::open(store.clone(), config.clone()).unwrap();
+    // writes[i] = (version, deleted) of every write to account i.
+    let mut writes: Vec<Vec<(u64, bool)>> = vec![Vec::new(); KEYS as usize];
+    let mut models: Vec<Vec<Option<cairn_state::Account>>> = Vec::new();
+    let mut now: Vec<Option<cairn_state::Account>> = vec![None; KEYS as usize];
+    for v in 0..60u64 {
+        let mut c = cairn_state::StateChanges::default();
+        for i in 0..KEYS {
+            let value = if v % 7 == 0 && i == v % KEYS {
+                None
+            } else if (v + i) % 3 != 0 {
+                Some(crate::account(v, v * 100 + i))
+            } else {
+                continue;
+            };
+            c.accounts.insert(addr(i), value);
+            writes[i as usize].push((v, value.is_none()));
+            now[i as usize] = value;
+        }
+        assert_eq!(state.commit(&c).unwrap().version, v);
+        models.push(now.clone());
+        if v % 5 == 0 || v % 11 == 0 {
+            state.prune().unwrap();
+        }
+        if v == 30 {
+            drop(state);
+            state = State::open(store.clone(), config.clone()).unwrap();
+        }
+    }
+    state.prune().unwrap();
+    let oldest = state.oldest_version();
+    assert_eq!(oldest, 57);
+    let expected: usize = writes
+        .iter()
+        .map(|w| {
+            let above = w.iter().filter(|(v, _)| *v > oldest).count();
+            let at_or_below = w.iter().rev().find(|(v, _)| *v <= oldest);
+            above + usize::from(matches!(at_or_below, Some((_, false))))
+        })
+        .sum();
+    assert_eq!(store.len(Column::FlatHistory), expected);
+    for v in oldest..60 {
+        let view = state.at(v).unwrap();
+        for i in 0..KEYS {
+            assert_eq!(
+                view.account(&addr(i)).unwrap(),
+                models[v as usize][i as usize],
+                "account {i} at version {v}"
+            );
+        }
+    }
+    assert!(store.len(Column::Roots) <= 3, "{}", store.len(Column::Roots));
+}
