@@ -3,7 +3,7 @@
 # generator: installs what is missing (Rust side as scripts/setup.sh; the pinned npm peers
 # into bench/peers/node_modules), builds `cairn` in release, and runs
 #   cairn bench --peers bench/peers --json target/bench.json "$@"
-# Extra arguments go to `cairn bench` (see `cairn bench --help`), e.g. `--transfers 1400000`.
+# Extra arguments go to `cairn bench` (see `cairn bench --help`), e.g. `--transfers 1800000`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh

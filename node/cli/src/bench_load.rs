@@ -359,6 +359,9 @@ pub(crate) struct Target<'a> {
 /// Most blocks the watcher asks an Ethereum node for in one JSON-RPC batch (with automine,
 /// every transaction is a block).
 const ETH_BLOCKS_PER_BATCH: u64 = 200;
+/// Times the watcher asks again, 50 ms apart, for blocks an Ethereum node lists below its
+/// head but does not return yet.
+const ETH_MISSING_BLOCK_RETRIES: u32 = 40;
 
 /// The transaction hashes of one Ethereum block, as `eth_getBlockByNumber(n, false)` gives them.
 #[derive(Debug, serde::Deserialize)]
@@ -400,21 +403,37 @@ impl Target<'_> {
                 let mut h = from;
                 while h <= to {
                     let last = to.min(h + ETH_BLOCKS_PER_BATCH - 1);
-                    let mut batch = BatchRequestBuilder::new();
-                    for n in h..=last {
-                        batch.insert(
-                            "eth_getBlockByNumber",
-                            rpc_params![format!("{n:#x}"), false],
-                        )?;
-                    }
-                    for block in client
-                        .rpc()
-                        .batch_request::<Option<EthBlock>>(batch)
-                        .await?
-                    {
-                        let block = block
-                            .map_err(|e| anyhow::anyhow!("eth_getBlockByNumber: {e}"))?
-                            .context("a block below the head is missing")?;
+                    // Ganache may report a head before its block can be fetched: a missing
+                    // block is asked for again, a few times, before it counts as an error.
+                    let mut attempt = 0;
+                    let blocks = loop {
+                        let mut batch = BatchRequestBuilder::new();
+                        for n in h..=last {
+                            batch.insert(
+                                "eth_getBlockByNumber",
+                                rpc_params![format!("{n:#x}"), false],
+                            )?;
+                        }
+                        let blocks = client
+                            .rpc()
+                            .batch_request::<Option<EthBlock>>(batch)
+                            .await?
+                            .into_iter()
+                            .map(|b| b.map_err(|e| anyhow::anyhow!("eth_getBlockByNumber: {e}")))
+                            .collect::<anyhow::Result<Option<Vec<EthBlock>>>>()?;
+                        match blocks {
+                            Some(blocks) => break blocks,
+                            None if attempt < ETH_MISSING_BLOCK_RETRIES => {
+                                attempt += 1;
+                                tokio::time::sleep(Duration::from_millis(50)).await;
+                            }
+                            None => anyhow::bail!(
+                                "a block in {h}..={last}, below the head, is still missing after \
+                                 {ETH_MISSING_BLOCK_RETRIES} retries"
+                            ),
+                        }
+                    };
+                    for block in blocks {
                         out.extend(block.transactions);
                     }
                     h = last + 1;

@@ -239,8 +239,10 @@ fn decode_version(bytes: &[u8], what: &str) -> Result<Version> {
         .map_err(|_| StateError::Corrupt(format!("{what}: {} bytes", bytes.len())))
 }
 
-fn encode_log(stale: &[NodeKey], keys: &[KeyHash]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(8 + stale.len() * 14 + keys.len() * 32);
+/// A version's change log: the trie nodes it made stale, the keys it wrote, and (since this
+/// section was added; `None` in older logs) which of those it deleted.
+fn encode_log(stale: &[NodeKey], keys: &[KeyHash], deleted: &[KeyHash]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(12 + stale.len() * 14 + keys.len() * 32 + deleted.len() * 32);
     #[allow(clippy::cast_possible_truncation)] // a block cannot change 2^32 keys
     out.extend_from_slice(&(stale.len() as u32).to_be_bytes());
     for k in stale {
@@ -249,43 +251,66 @@ fn encode_log(stale: &[NodeKey], keys: &[KeyHash]) -> Vec<u8> {
         out.push(e.len() as u8);
         out.extend_from_slice(&e);
     }
-    #[allow(clippy::cast_possible_truncation)] // as above
-    out.extend_from_slice(&(keys.len() as u32).to_be_bytes());
-    for k in keys {
-        out.extend_from_slice(k);
+    for list in [keys, deleted] {
+        #[allow(clippy::cast_possible_truncation)] // as above
+        out.extend_from_slice(&(list.len() as u32).to_be_bytes());
+        for k in list {
+            out.extend_from_slice(k);
+        }
     }
     out
 }
 
-type Log = (Vec<Vec<u8>>, Vec<KeyHash>);
+/// A decoded change log: stale node keys, written keys, deleted keys (sorted; `None` when
+/// the log predates that section).
+struct Log {
+    nodes: Vec<Vec<u8>>,
+    keys: Vec<KeyHash>,
+    deleted: Option<Vec<KeyHash>>,
+}
 
 fn decode_log(bytes: &[u8]) -> Result<Log> {
     let bad = || StateError::Corrupt(format!("change log of {} bytes", bytes.len()));
     let mut rest = bytes;
-    let mut take = |n: usize| -> Result<Vec<u8>> {
+    let mut take = |n: usize| -> Result<&[u8]> {
         if rest.len() < n {
             return Err(bad());
         }
         let (head, tail) = rest.split_at(n);
         rest = tail;
-        Ok(head.to_vec())
+        Ok(head)
     };
-    let count = |b: Vec<u8>| -> Result<usize> {
+    let count = |b: &[u8]| -> Result<usize> {
         Ok(u32::from_be_bytes(b.try_into().map_err(|_| bad())?) as usize)
     };
     let n = count(take(4)?)?;
     let mut nodes = Vec::with_capacity(n.min(1 << 20));
     for _ in 0..n {
         let len = usize::from(take(1)?[0]);
-        nodes.push(take(len)?);
+        nodes.push(take(len)?.to_vec());
     }
     let m = count(take(4)?)?;
     let mut keys = Vec::with_capacity(m.min(1 << 20));
     for _ in 0..m {
-        let k: KeyHash = take(32)?.try_into().map_err(|_| bad())?;
-        keys.push(k);
+        keys.push(<KeyHash>::try_from(take(32)?).map_err(|_| bad())?);
     }
-    Ok((nodes, keys))
+    // What is left is the deleted-keys section, absent from older logs.
+    let left = bytes.len() - 4 - nodes.iter().map(|n| 1 + n.len()).sum::<usize>() - 4 - 32 * m;
+    let deleted = if left == 0 {
+        None
+    } else {
+        let d = count(take(4)?)?;
+        let mut deleted = Vec::with_capacity(d.min(1 << 20));
+        for _ in 0..d {
+            deleted.push(<KeyHash>::try_from(take(32)?).map_err(|_| bad())?);
+        }
+        Some(deleted)
+    };
+    Ok(Log {
+        nodes,
+        keys,
+        deleted,
+    })
 }
 
 /// One state write ready for the batch: flat key and encoded value (`None` = delete).
@@ -631,7 +656,7 @@ impl<S: KvStore + 'static> State<S> {
         let mut keys = Vec::with_capacity(n);
         // Each key's history record and latest value.
         let mut put = |k: KeyHash, v: Option<Vec<u8>>| {
-            keys.push(k);
+            keys.push((k, v.is_none()));
             let hk = history_key(&k, version);
             match v {
                 Some(v) => {
@@ -651,10 +676,24 @@ impl<S: KvStore + 'static> State<S> {
             Cow::Owned(flat) => flat.into_iter().for_each(|(k, v)| put(k, v)),
             Cow::Borrowed(flat) => flat.iter().for_each(|(k, v)| put(*k, v.clone())),
         }
-        keys.sort_unstable();
-        keys.dedup();
+        // The change log's keys, sorted, each with whether its last write deleted it (the
+        // sort is stable, and a duplicate takes the later write's flag).
+        keys.sort_by(|a, b| a.0.cmp(&b.0));
+        keys.dedup_by(|later, kept| {
+            let same = later.0 == kept.0;
+            if same {
+                kept.1 = later.1;
+            }
+            same
+        });
+        let deleted: Vec<KeyHash> = keys.iter().filter(|(_, d)| *d).map(|(k, _)| *k).collect();
+        let keys: Vec<KeyHash> = keys.into_iter().map(|(k, _)| k).collect();
         let vkey = version.to_be_bytes();
-        batch.put(Column::ChangeLog, vkey, encode_log(&update.stale, &keys));
+        batch.put(
+            Column::ChangeLog,
+            vkey,
+            encode_log(&update.stale, &keys, &deleted),
+        );
         batch.put(Column::Roots, vkey, update.root.encode());
         let mut head_rec = Vec::with_capacity(49);
         head_rec.extend_from_slice(&vkey);
@@ -985,7 +1024,11 @@ fn prune_to<S: KvStore>(inner: &Inner<S>, target: Version) -> Result<usize> {
         let mut learned: BTreeMap<KeyHash, Version> = BTreeMap::new();
         for (vkey, log) in &logs {
             let v = decode_version(vkey, "change log key")?;
-            let (nodes, keys) = decode_log(log)?;
+            let Log {
+                nodes,
+                keys,
+                deleted,
+            } = decode_log(log)?;
             for n in nodes {
                 batch.delete(Column::TrieNodes, n);
             }
@@ -1013,8 +1056,17 @@ fn prune_to<S: KvStore>(inner: &Inner<S>, target: Version) -> Result<usize> {
                         }
                     }
                 }
+                // A deletion marker at `v` goes too (absence reads the same without it). The
+                // log says which keys it deleted; an older log, without that section, costs
+                // a read.
                 let at = history_key(&k, v);
-                if store.get(Column::FlatHistory, &at)?.as_deref() == Some(&[HIST_DELETED][..]) {
+                let marker = match &deleted {
+                    Some(deleted) => deleted.binary_search(&k).is_ok(),
+                    None => {
+                        store.get(Column::FlatHistory, &at)?.as_deref() == Some(&[HIST_DELETED][..])
+                    }
+                };
+                if marker {
                     batch.delete(Column::FlatHistory, at);
                 }
                 learned.insert(k, v);
@@ -1036,4 +1088,35 @@ fn prune_to<S: KvStore>(inner: &Inner<S>, target: Version) -> Result<usize> {
         }
     }
     Ok(processed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn change_logs_round_trip_and_older_logs_have_no_deleted_section() {
+        let stale = [NodeKey::new(3, &[7u8; 32], 1)];
+        let keys = [[1u8; 32], [2u8; 32], [3u8; 32]];
+        let log = decode_log(&encode_log(&stale, &keys, &[[2u8; 32]])).unwrap();
+        assert_eq!(log.nodes, vec![stale[0].encode()]);
+        assert_eq!(log.keys, keys.to_vec());
+        assert_eq!(log.deleted, Some(vec![[2u8; 32]]));
+        let log = decode_log(&encode_log(&stale, &keys, &[])).unwrap();
+        assert_eq!(log.deleted, Some(Vec::new()));
+        // A log written before the deleted-keys section: stale nodes and keys only.
+        let mut old = encode_log(&stale, &keys, &[]);
+        old.truncate(old.len() - 4);
+        let log = decode_log(&old).unwrap();
+        assert_eq!(log.keys, keys.to_vec());
+        assert_eq!(log.deleted, None);
+        // Cut inside a section: corrupt, not misread.
+        let new = encode_log(&stale, &keys, &[[2u8; 32]]);
+        for cut in [3, 10, new.len() - 1] {
+            assert!(matches!(
+                decode_log(&new[..cut]),
+                Err(StateError::Corrupt(_))
+            ));
+        }
+    }
 }

@@ -266,5 +266,9 @@ fn pruning_keeps_exactly_the_window_with_and_without_the_pruners_memory() {
             );
         }
     }
-    assert!(store.len(Column::Roots) <= 3, "{}", store.len(Column::Roots));
+    assert!(
+        store.len(Column::Roots) <= 3,
+        "{}",
+        store.len(Column::Roots)
+    );
 }
