@@ -678,7 +678,7 @@ impl<S: KvStore + 'static> State<S> {
         }
         // The change log's keys, sorted, each with whether its last write deleted it (the
         // sort is stable, and a duplicate takes the later write's flag).
-        keys.sort_by(|a, b| a.0.cmp(&b.0));
+        keys.sort_by_key(|a| a.0);
         keys.dedup_by(|later, kept| {
             let same = later.0 == kept.0;
             if same {
