@@ -73,7 +73,8 @@ pub struct MempoolConfig {
     pub dev_authority: Option<cairn_primitives::Address>,
     /// A replacement must pay at least this many percent more gas price than the pooled one.
     pub price_bump_percent: u32,
-    /// Threads for batch signature verification (`0` = available parallelism).
+    /// Threads for batch signature verification (`0` = available parallelism): the caller
+    /// and this many less one long-lived verifier threads, started by the first batch.
     pub verify_threads: usize,
 }
 

@@ -9,11 +9,18 @@
 //!        batch: chunks of VERIFY_CHUNK ─► cached keys ─► verify_batch_keys on N threads ◄┘
 //! ```
 //!
+//! A batch's shares go to long-lived [`Verifiers`] threads, the caller taking one itself: a
+//! thread started per batch cost more than the verification it did (under the token
+//! workload a third of the RPC threads' time was the kernel zeroing fresh pages for each
+//! new thread's allocations).
+//!
 //! Everything here is a pure function of the input and the config, so running it on any
 //! thread, in any chunking, gives the same per-item result; that is what makes
 //! [`crate::Mempool::insert_batch`] identical to one-by-one admission.
 
-use std::sync::Arc;
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
+use std::sync::{Arc, Mutex, PoisonError, mpsc};
+use std::thread::JoinHandle;
 
 use cairn_primitives::{
     Address, Amount, Canonical, Hash, KeyedBatchItem, PublicKey, SignedTransaction,
@@ -163,43 +170,122 @@ pub(crate) fn verify_one(checked: &Checked, keys: &KeyCache) -> Result<(), Rejec
         .map_err(|_| RejectReason::BadSignature)
 }
 
-/// Prechecks and verifies every input on up to `threads` scoped threads; the result at index
-/// `i` is exactly what [`precheck`] followed by [`verify_one`] gives for input `i`.
+/// Work handed to a [`Verifiers`] thread.
+type Job = Box<dyn FnOnce() + Send>;
+
+/// Long-lived threads that verify the shares of a batch the caller does not take itself.
+/// Idle threads block on the job queue (no spinning); dropping the pool stops and joins them.
+pub(crate) struct Verifiers {
+    jobs: Option<mpsc::Sender<Job>>,
+    threads: Vec<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for Verifiers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Verifiers")
+            .field("threads", &self.threads.len())
+            .finish()
+    }
+}
+
+impl Verifiers {
+    /// `workers` threads named `cairn-verify-N` (0: the caller verifies everything).
+    ///
+    /// # Panics
+    /// If the operating system refuses to start a thread.
+    pub(crate) fn new(workers: usize) -> Self {
+        let (tx, rx) = mpsc::channel::<Job>();
+        let rx = Arc::new(Mutex::new(rx));
+        let threads = (0..workers)
+            .map(|i| {
+                let rx = Arc::clone(&rx);
+                std::thread::Builder::new()
+                    .name(format!("cairn-verify-{i}"))
+                    .spawn(move || {
+                        loop {
+                            // The lock is held only while waiting: one idle thread takes the
+                            // next job, the others wait for the lock.
+                            let job = rx.lock().unwrap_or_else(PoisonError::into_inner).recv();
+                            match job {
+                                Ok(job) => job(),
+                                Err(mpsc::RecvError) => return,
+                            }
+                        }
+                    })
+                    .expect("starting a signature verification thread")
+            })
+            .collect();
+        Self {
+            jobs: Some(tx),
+            threads,
+        }
+    }
+
+    /// Number of worker threads.
+    pub(crate) fn workers(&self) -> usize {
+        self.threads.len()
+    }
+
+    fn submit(&self, job: Job) {
+        self.jobs
+            .as_ref()
+            .expect("jobs are only closed on drop")
+            .send(job)
+            .expect("the verification threads run until the pool is dropped");
+    }
+}
+
+impl Drop for Verifiers {
+    fn drop(&mut self) {
+        // Closing the queue ends every thread's loop once it has finished its job.
+        self.jobs = None;
+        for t in self.threads.drain(..) {
+            let _ = t.join();
+        }
+    }
+}
+
+/// Prechecks and verifies every input, sharing whole chunks among the caller and the
+/// `verifiers` threads; the result at index `i` is exactly what [`precheck`] followed by
+/// [`verify_one`] gives for input `i`.
 pub(crate) fn precheck_batch(
     inputs: Vec<TxInput>,
     config: &MempoolConfig,
-    threads: usize,
-    keys: &KeyCache,
+    keys: &Arc<KeyCache>,
+    verifiers: &Verifiers,
 ) -> Vec<Result<Checked, RejectReason>> {
     let n = inputs.len();
-    let threads = threads.clamp(1, n.div_ceil(VERIFY_CHUNK).max(1));
+    let threads = (verifiers.workers() + 1).clamp(1, n.div_ceil(VERIFY_CHUNK).max(1));
     if threads == 1 {
         return precheck_slice(inputs, config, keys);
     }
     // Contiguous shares of whole chunks, one per thread, results re-joined in input order.
     let per_thread = n.div_ceil(VERIFY_CHUNK).div_ceil(threads) * VERIFY_CHUNK;
-    let mut shares = Vec::with_capacity(threads);
-    let mut rest = inputs;
-    while rest.len() > per_thread {
-        let tail = rest.split_off(per_thread);
-        shares.push(rest);
-        rest = tail;
+    let mut own = inputs;
+    let mut rest = own.split_off(per_thread.min(n));
+    let mut replies = Vec::with_capacity(threads - 1);
+    while !rest.is_empty() {
+        let tail = rest.split_off(per_thread.min(rest.len()));
+        let share = std::mem::replace(&mut rest, tail);
+        let (reply, answer) = mpsc::channel();
+        let (config, keys) = (config.clone(), Arc::clone(keys));
+        verifiers.submit(Box::new(move || {
+            let result = catch_unwind(AssertUnwindSafe(|| precheck_slice(share, &config, &keys)));
+            // The caller waits for every reply; it is gone only if it panicked itself.
+            let _ = reply.send(result);
+        }));
+        replies.push(answer);
     }
-    shares.push(rest);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = shares
-            .into_iter()
-            .map(|share| scope.spawn(move || precheck_slice(share, config, keys)))
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| match h.join() {
-                Ok(results) => results,
-                // precheck_slice does not panic on any input; if it ever did, re-raise it.
-                Err(panic) => std::panic::resume_unwind(panic),
-            })
-            .collect()
-    })
+    let mut results = precheck_slice(own, config, keys);
+    for answer in replies {
+        match answer.recv() {
+            Ok(Ok(share)) => results.extend(share),
+            // precheck_slice does not panic on any input; if it ever did, re-raise it.
+            Ok(Err(panic)) => resume_unwind(panic),
+            Err(mpsc::RecvError) => panic!("a signature verification thread stopped"),
+        }
+    }
+    results
 }
 
 /// Prechecks a slice, then verifies the survivors' signatures in chunks of [`VERIFY_CHUNK`]:
@@ -318,16 +404,21 @@ mod tests {
         assert_eq!(expected[150], Err(RejectReason::BadSignature));
         // A cache shared by every run: cold on the first, warm on the others, and one too
         // small to hold the senders (emptied as it goes).
-        let warm = KeyCache::new(crate::KEY_CACHE_ENTRIES);
-        let tiny = KeyCache::new(20);
-        for threads in 1..=4 {
+        let warm = Arc::new(KeyCache::new(crate::KEY_CACHE_ENTRIES));
+        let tiny = Arc::new(KeyCache::new(20));
+        for workers in 0..=3 {
+            let verifiers = Verifiers::new(workers);
+            assert_eq!(verifiers.workers(), workers);
             for cache in [&warm, &tiny] {
-                let got: Vec<Result<Hash, RejectReason>> =
-                    precheck_batch(inputs.clone(), &config, threads, cache)
-                        .into_iter()
-                        .map(|r| r.map(|c| c.hash))
-                        .collect();
-                assert_eq!(got, expected, "threads = {threads}");
+                // Twice on the same threads: they serve batch after batch.
+                for _ in 0..2 {
+                    let got: Vec<Result<Hash, RejectReason>> =
+                        precheck_batch(inputs.clone(), &config, cache, &verifiers)
+                            .into_iter()
+                            .map(|r| r.map(|c| c.hash))
+                            .collect();
+                    assert_eq!(got, expected, "workers = {workers}");
+                }
             }
         }
         // One by one through the warm cache decides as well.
@@ -338,7 +429,7 @@ mod tests {
             });
             assert_eq!(got, expected[i], "input {i}");
         }
-        assert!(precheck_batch(Vec::new(), &config, 2, &warm).is_empty());
+        assert!(precheck_batch(Vec::new(), &config, &warm, &Verifiers::new(1)).is_empty());
     }
 
     #[test]

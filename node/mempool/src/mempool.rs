@@ -3,18 +3,19 @@
 //!
 //! ```text
 //! insert(tx, view):          precheck ─► already known? ─► verify ─► lock ─► admit
-//! insert_batch(txs, view):   precheck + verify_batch on N threads ─► lock once ─► admit each, in order
+//! insert_batch(txs, view):   precheck + verify_batch on the caller and N−1 verifier threads ─► lock once ─► admit each, in order
 //! ready / ready_after:       lock ─► select by price, arrival, nonce (nothing removed)
 //! on_block_committed(_senders): lock ─► remove included ─► re-read senders ─► drop stale
 //! remove(hashes):            lock ─► drop them and their senders' later nonces
 //! ```
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, OnceLock};
 
 use cairn_primitives::{Address, Gas, Hash, Nonce};
 use parking_lot::Mutex;
 
-use crate::input::{precheck, precheck_batch, verify_one};
+use crate::input::{Verifiers, precheck, precheck_batch, verify_one};
 use crate::keys::{KEY_CACHE_ENTRIES, KeyCache};
 use crate::pool::Pool;
 use crate::{
@@ -27,7 +28,9 @@ pub struct Mempool {
     config: MempoolConfig,
     pool: Mutex<Pool>,
     /// Parsed public keys of recent senders (admission cost only, never its outcome).
-    keys: KeyCache,
+    keys: Arc<KeyCache>,
+    /// The threads verifying batches beside the caller, started by the first batch.
+    verifiers: OnceLock<Verifiers>,
 }
 
 impl Mempool {
@@ -37,7 +40,8 @@ impl Mempool {
         Self {
             config,
             pool: Mutex::new(Pool::default()),
-            keys: KeyCache::new(KEY_CACHE_ENTRIES),
+            keys: Arc::new(KeyCache::new(KEY_CACHE_ENTRIES)),
+            verifiers: OnceLock::new(),
         }
     }
 
@@ -70,12 +74,10 @@ impl Mempool {
         view: &impl AccountView,
     ) -> Vec<AdmitResult> {
         let inputs: Vec<TxInput> = txs.into_iter().map(Into::into).collect();
-        let checked = precheck_batch(
-            inputs,
-            &self.config,
-            self.config.verify_threads(),
-            &self.keys,
-        );
+        let verifiers = self
+            .verifiers
+            .get_or_init(|| Verifiers::new(self.config.verify_threads().saturating_sub(1)));
+        let checked = precheck_batch(inputs, &self.config, &self.keys, verifiers);
         let mut pool = self.pool.lock();
         checked
             .into_iter()

@@ -269,43 +269,71 @@ struct Log {
     deleted: Option<Vec<KeyHash>>,
 }
 
-fn decode_log(bytes: &[u8]) -> Result<Log> {
-    let bad = || StateError::Corrupt(format!("change log of {} bytes", bytes.len()));
-    let mut rest = bytes;
-    let mut take = |n: usize| -> Result<&[u8]> {
-        if rest.len() < n {
-            return Err(bad());
+/// Reads a change log front to back; every read past the end is a corrupt log.
+struct LogCursor<'a> {
+    rest: &'a [u8],
+    len: usize,
+}
+
+impl<'a> LogCursor<'a> {
+    fn new(bytes: &'a [u8]) -> Self {
+        Self {
+            rest: bytes,
+            len: bytes.len(),
         }
-        let (head, tail) = rest.split_at(n);
-        rest = tail;
+    }
+
+    fn corrupt(&self) -> StateError {
+        StateError::Corrupt(format!("change log of {} bytes", self.len))
+    }
+
+    fn take(&mut self, n: usize) -> Result<&'a [u8]> {
+        if self.rest.len() < n {
+            return Err(self.corrupt());
+        }
+        let (head, tail) = self.rest.split_at(n);
+        self.rest = tail;
         Ok(head)
-    };
-    let count = |b: &[u8]| -> Result<usize> {
-        Ok(u32::from_be_bytes(b.try_into().map_err(|_| bad())?) as usize)
-    };
-    let n = count(take(4)?)?;
-    let mut nodes = Vec::with_capacity(n.min(1 << 20));
+    }
+
+    fn count(&mut self) -> Result<usize> {
+        let b = self.take(4)?;
+        Ok(u32::from_be_bytes(b.try_into().expect("took 4 bytes")) as usize)
+    }
+
+    /// A count, then that many 32-byte keys.
+    fn keys(&mut self) -> Result<Vec<KeyHash>> {
+        let n = self.count()?;
+        let mut keys = Vec::with_capacity(n.min(self.rest.len() / 32));
+        for _ in 0..n {
+            keys.push(<KeyHash>::try_from(self.take(32)?).expect("took 32 bytes"));
+        }
+        Ok(keys)
+    }
+
+    fn is_empty(&self) -> bool {
+        self.rest.is_empty()
+    }
+}
+
+fn decode_log(bytes: &[u8]) -> Result<Log> {
+    let mut cursor = LogCursor::new(bytes);
+    let n = cursor.count()?;
+    let mut nodes = Vec::with_capacity(n.min(bytes.len()));
     for _ in 0..n {
-        let len = usize::from(take(1)?[0]);
-        nodes.push(take(len)?.to_vec());
+        let len = usize::from(cursor.take(1)?[0]);
+        nodes.push(cursor.take(len)?.to_vec());
     }
-    let m = count(take(4)?)?;
-    let mut keys = Vec::with_capacity(m.min(1 << 20));
-    for _ in 0..m {
-        keys.push(<KeyHash>::try_from(take(32)?).map_err(|_| bad())?);
-    }
+    let keys = cursor.keys()?;
     // What is left is the deleted-keys section, absent from older logs.
-    let left = bytes.len() - 4 - nodes.iter().map(|n| 1 + n.len()).sum::<usize>() - 4 - 32 * m;
-    let deleted = if left == 0 {
+    let deleted = if cursor.is_empty() {
         None
     } else {
-        let d = count(take(4)?)?;
-        let mut deleted = Vec::with_capacity(d.min(1 << 20));
-        for _ in 0..d {
-            deleted.push(<KeyHash>::try_from(take(32)?).map_err(|_| bad())?);
-        }
-        Some(deleted)
+        Some(cursor.keys()?)
     };
+    if !cursor.is_empty() {
+        return Err(cursor.corrupt());
+    }
     Ok(Log {
         nodes,
         keys,
@@ -1118,5 +1146,9 @@ mod tests {
                 Err(StateError::Corrupt(_))
             ));
         }
+        // Bytes after the last section: corrupt too.
+        let mut long = new.clone();
+        long.push(0);
+        assert!(matches!(decode_log(&long), Err(StateError::Corrupt(_))));
     }
 }

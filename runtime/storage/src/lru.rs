@@ -27,13 +27,14 @@ pub struct LruCache<K, V> {
 }
 
 impl<K: Hash + Eq + Clone, V> LruCache<K, V> {
-    /// A cache holding at most `capacity` entries (0 disables caching).
+    /// A cache holding at most `capacity` entries (0 disables caching). Nothing is reserved
+    /// up front: memory grows with what is cached, so a large bound costs nothing until used.
     #[must_use]
     #[allow(clippy::disallowed_types)] // see the field's comment
     pub fn new(capacity: usize) -> Self {
         Self {
-            index: HashMap::with_capacity(capacity.min(1 << 20)),
-            entries: Vec::with_capacity(capacity.min(1 << 20)),
+            index: HashMap::new(),
+            entries: Vec::new(),
             head: NIL,
             tail: NIL,
             capacity,
@@ -221,6 +222,17 @@ mod tests {
         assert_eq!(c.get(&1), Some(&11), "live key 1 must not be unindexed");
         assert_eq!(c.get(&2), Some(&20));
         assert_eq!(c.get(&3), Some(&30));
+    }
+
+    #[test]
+    fn a_large_bound_reserves_nothing_until_used() {
+        let mut c: LruCache<u64, u64> = LruCache::new(1 << 20);
+        assert_eq!((c.index.capacity(), c.entries.capacity()), (0, 0));
+        for i in 0..100 {
+            c.insert(i, i);
+        }
+        assert!(c.entries.capacity() < 1024, "grows with what is cached");
+        assert_eq!(c.capacity(), 1 << 20);
     }
 
     #[test]
