@@ -103,17 +103,17 @@ mod tests {
         let (a, b) = (Address([1; 20]), Address([2; 20]));
         // Keys that order differently by length and by bytes, under two contracts.
         let keys: [&[u8]; 5] = [b"", b"a", b"ab", b"b", b"\xff"];
-        for (n, k) in keys.iter().enumerate() {
-            changes.storage.insert((a, k.to_vec()), Some(vec![n as u8]));
+        for (n, k) in (0u8..).zip(keys) {
+            changes.storage.insert((a, k.to_vec()), Some(vec![n]));
             changes
                 .storage
-                .insert((b, k.to_vec()), (n % 2 == 0).then(|| vec![9]));
+                .insert((b, k.to_vec()), n.is_multiple_of(2).then(|| vec![9]));
         }
-        for (n, k) in keys.iter().enumerate() {
-            assert_eq!(changes.storage_write(&a, k), Some(&Some(vec![n as u8])));
+        for (n, k) in (0u8..).zip(keys) {
+            assert_eq!(changes.storage_write(&a, k), Some(&Some(vec![n])));
             assert_eq!(
                 changes.storage_write(&b, k),
-                Some(&(n % 2 == 0).then(|| vec![9]))
+                Some(&n.is_multiple_of(2).then(|| vec![9]))
             );
         }
         assert_eq!(changes.storage_write(&a, b"abc"), None);
