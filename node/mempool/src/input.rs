@@ -206,10 +206,9 @@ impl Verifiers {
                             // The lock is held only while waiting: one idle thread takes the
                             // next job, the others wait for the lock.
                             let job = rx.lock().unwrap_or_else(PoisonError::into_inner).recv();
-                            match job {
-                                Ok(job) => job(),
-                                Err(mpsc::RecvError) => return,
-                            }
+                            // A closed queue: the pool was dropped.
+                            let Ok(job) = job else { return };
+                            job();
                         }
                     })
                     .expect("starting a signature verification thread")
