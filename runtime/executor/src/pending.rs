@@ -114,7 +114,7 @@ impl<S: KvStore + 'static> StateReader for PendingState<'_, S> {
     }
 
     fn storage(&self, address: &Address, key: &[u8]) -> Result<Option<Vec<u8>>, StateError> {
-        match self.pending.storage_write(address, key) {
+        match self.pending.written_storage(address, key) {
             Some(v) => Ok(v.clone()),
             None => self.state.storage(address, key),
         }

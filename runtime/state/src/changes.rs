@@ -37,7 +37,7 @@ impl StateChanges {
     /// The write of contract `address`'s storage `key`, if there is one (`Some(None)` is a
     /// deletion), found without copying the key.
     #[must_use]
-    pub fn storage_write(&self, address: &Address, key: &[u8]) -> Option<&Option<Vec<u8>>> {
+    pub fn written_storage(&self, address: &Address, key: &[u8]) -> Option<&Option<Vec<u8>>> {
         self.storage.get(&(address, key) as &dyn SlotKey)
     }
 
@@ -110,13 +110,13 @@ mod tests {
                 .insert((b, k.to_vec()), n.is_multiple_of(2).then(|| vec![9]));
         }
         for (n, k) in (0u8..).zip(keys) {
-            assert_eq!(changes.storage_write(&a, k), Some(&Some(vec![n])));
+            assert_eq!(changes.written_storage(&a, k), Some(&Some(vec![n])));
             assert_eq!(
-                changes.storage_write(&b, k),
+                changes.written_storage(&b, k),
                 Some(&n.is_multiple_of(2).then(|| vec![9]))
             );
         }
-        assert_eq!(changes.storage_write(&a, b"abc"), None);
-        assert_eq!(changes.storage_write(&Address([3; 20]), b"a"), None);
+        assert_eq!(changes.written_storage(&a, b"abc"), None);
+        assert_eq!(changes.written_storage(&Address([3; 20]), b"a"), None);
     }
 }

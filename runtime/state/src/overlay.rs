@@ -219,7 +219,7 @@ impl<R: StateReader> StateReader for Overlay<R> {
 
     fn storage(&self, address: &Address, key: &[u8]) -> Result<Option<Vec<u8>>> {
         check_storage_key(key)?;
-        match self.changes.storage_write(address, key) {
+        match self.changes.written_storage(address, key) {
             Some(v) => Ok(v.clone()),
             None => self.base.storage(address, key),
         }

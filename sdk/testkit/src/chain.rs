@@ -63,8 +63,9 @@ impl StateReader for Layers<'_> {
     }
 
     fn storage(&self, address: &Address, key: &[u8]) -> Result<Option<Vec<u8>>, StateError> {
-        let k = (*address, key.to_vec());
-        Ok(self.find(|l| l.storage.get(&k).cloned()).flatten())
+        Ok(self
+            .find(|l| l.written_storage(address, key).cloned())
+            .flatten())
     }
 
     fn code(&self, hash: &Hash) -> Result<Option<Vec<u8>>, StateError> {
