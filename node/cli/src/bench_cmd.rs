@@ -47,6 +47,11 @@ const TRANSFER_AMOUNT: u128 = 1;
 const TOKEN_GRANT: u128 = 1_000_000;
 const TOKEN_AMOUNT: u128 = 1;
 
+/// Block gas limit of the devnet the transfer workloads run on: the figure the peers are
+/// given (`BLOCK_GAS_LIMIT` in `bench/peers/hardhat.config.js` and `ganache.js`), so that
+/// neither side's blocks are cut by gas while the other's are not.
+pub(crate) const BENCH_BLOCK_GAS_LIMIT: u64 = 1_000_000_000;
+
 /// Options of `cairn bench`.
 #[derive(clap::Args, Debug, Clone)]
 pub(crate) struct BenchArgs {
@@ -78,6 +83,10 @@ pub(crate) struct BenchArgs {
     /// new addresses), growing the state to this many more accounts (0: skip).
     #[arg(long, default_value_t = 0)]
     pub(crate) state_accounts: usize,
+    /// Block gas limit of the devnet the views and transfers run on (the cold starts use the
+    /// devnet's default).
+    #[arg(long, default_value_t = BENCH_BLOCK_GAS_LIMIT)]
+    pub(crate) gas_limit: u64,
     /// Write the results as JSON to this file too.
     #[arg(long)]
     pub(crate) json: Option<PathBuf>,
@@ -368,7 +377,7 @@ pub(crate) fn free_port() -> anyhow::Result<u16> {
 /// Starts `cairn devnet --ephemeral` funding `accounts` accounts on a free port; returns it
 /// once spawned. With `logged`, the node logs each committed block (and its commit time) to
 /// a file the bench reads.
-fn spawn_devnet(accounts: u32, logged: bool) -> anyhow::Result<Devnet> {
+fn spawn_devnet(accounts: u32, gas_limit: Option<u64>, logged: bool) -> anyhow::Result<Devnet> {
     let port = free_port()?;
     let exe = std::env::current_exe().context("locating the cairn binary")?;
     let log = logged.then(tempfile::NamedTempFile::new).transpose()?;
@@ -376,7 +385,8 @@ fn spawn_devnet(accounts: u32, logged: bool) -> anyhow::Result<Devnet> {
         Some(file) => Stdio::from(file.reopen()?),
         None => Stdio::null(),
     };
-    let child = Command::new(exe)
+    let mut command = Command::new(exe);
+    command
         .args([
             "devnet",
             "--ephemeral",
@@ -384,7 +394,11 @@ fn spawn_devnet(accounts: u32, logged: bool) -> anyhow::Result<Devnet> {
             &accounts.to_string(),
             "--rpc-addr",
         ])
-        .arg(SocketAddr::from(([127, 0, 0, 1], port)).to_string())
+        .arg(SocketAddr::from(([127, 0, 0, 1], port)).to_string());
+    if let Some(gas) = gas_limit {
+        command.args(["--gas-limit", &gas.to_string()]);
+    }
+    let child = command
         .env(
             "CAIRN_LOG",
             if logged {
@@ -405,9 +419,13 @@ fn spawn_devnet(accounts: u32, logged: bool) -> anyhow::Result<Devnet> {
 }
 
 /// Spawns a devnet and polls `chain_head` until it answers; returns it and the time taken.
-async fn start_timed(accounts: u32, logged: bool) -> anyhow::Result<(Devnet, Duration)> {
+async fn start_timed(
+    accounts: u32,
+    gas_limit: Option<u64>,
+    logged: bool,
+) -> anyhow::Result<(Devnet, Duration)> {
     let started = Instant::now();
-    let devnet = spawn_devnet(accounts, logged)?;
+    let devnet = spawn_devnet(accounts, gas_limit, logged)?;
     let client = Client::new(&devnet.url)?;
     loop {
         if client.head().await.is_ok() {
@@ -545,6 +563,12 @@ pub(crate) fn run(args: &BenchArgs) -> anyhow::Result<()> {
             bail!("{flag} {n} is over the limit of {MAX_BENCH_TXS}");
         }
     }
+    if args.gas_limit < cairn_chain::MIN_BLOCK_GAS_LIMIT {
+        bail!(
+            "--gas-limit must be at least {} (one transfer must fit in a block)",
+            cairn_chain::MIN_BLOCK_GAS_LIMIT
+        );
+    }
     args.peer.check()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -552,15 +576,17 @@ pub(crate) fn run(args: &BenchArgs) -> anyhow::Result<()> {
     runtime.block_on(async {
         let mut starts = Vec::new();
         for _ in 0..args.starts {
-            let (devnet, took) = start_timed(DEFAULT_DEV_ACCOUNTS, false).await?;
+            let (devnet, took) = start_timed(DEFAULT_DEV_ACCOUNTS, None, false).await?;
             drop(devnet);
             starts.push(took);
         }
         starts.sort_unstable();
         eprintln!("bench: starting a devnet with {BENCH_ACCOUNTS} funded accounts");
-        let (devnet, _) = start_timed(BENCH_ACCOUNTS, true).await?;
+        let (devnet, _) = start_timed(BENCH_ACCOUNTS, Some(args.gas_limit), true).await?;
         eprintln!("bench: views");
         let client = Client::new(&devnet.url)?;
+        // What the node says, not what was asked: the figure every block was cut at.
+        let block_gas_limit = client.node_info().await?.block_gas_limit;
         let contract = view_target(&client).await?;
         // Warm the node's caches (compiled module, state) before timing.
         view_run(&devnet.url, contract, 1, 1).await?;
@@ -599,12 +625,12 @@ pub(crate) fn run(args: &BenchArgs) -> anyhow::Result<()> {
                 .map_or(0.0, |d| d.as_secs_f64() * 1e3);
             let ratios = crate::bench_peers::ratios(&loads, &runs, our_start, &peers);
             print_table(&starts, &runs);
-            print_loads(&loads, args);
+            print_loads(&loads, args, block_gas_limit);
             crate::bench_peers::print(&peers, &ratios);
             peer_json = crate::bench_peers::json(&peers, &ratios);
         } else {
             print_table(&starts, &runs);
-            print_loads(&loads, args);
+            print_loads(&loads, args, block_gas_limit);
         }
         if let Some(path) = &args.json {
             let ms = |d: &Duration| d.as_secs_f64() * 1e3;
@@ -613,6 +639,7 @@ pub(crate) fn run(args: &BenchArgs) -> anyhow::Result<()> {
                     "runs": starts.iter().map(ms).collect::<Vec<_>>(),
                     "median": starts.get(starts.len() / 2).map(ms),
                 },
+                "block_gas_limit": block_gas_limit,
                 "contract_view": runs.iter().map(|r| serde_json::json!({
                     "clients": r.clients,
                     "views": r.views,
@@ -647,14 +674,15 @@ pub(crate) fn run(args: &BenchArgs) -> anyhow::Result<()> {
     })
 }
 
-fn print_loads(loads: &[LoadRun], args: &BenchArgs) {
+fn print_loads(loads: &[LoadRun], args: &BenchArgs, block_gas_limit: u64) {
     if loads.is_empty() {
         return;
     }
     println!();
     println!(
         "committed transactions between {BENCH_ACCOUNTS} accounts, {} connections, \
-         tx_sendBatch of {}, at most {} in flight (latency: sent → seen in an executed block):",
+         tx_sendBatch of {}, at most {} in flight, block gas limit {block_gas_limit} \
+         (latency: sent → seen in an executed block):",
         args.connections,
         bench_load::SEND_BATCH,
         args.window

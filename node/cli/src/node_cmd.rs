@@ -348,8 +348,11 @@ pub(crate) fn node(
         },
         worker_threads: 2,
     };
+    // Its threads (workers and the blocking pool that runs views and simulations) have the
+    // stack an execution needs, so a view runs on the thread that took the request.
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
+        .thread_stack_size(cairn_executor::VM_THREAD_STACK)
         .thread_name("cairn-rpc")
         .enable_all()
         .build()

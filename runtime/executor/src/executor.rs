@@ -358,10 +358,18 @@ impl Executor {
     /// depends on the caller's thread. The threads are long-lived ([`vm_pool`]): a view no
     /// longer pays for mapping, guarding and unmapping a 16 MiB stack (measured as a
     /// third of the node's CPU under 32 concurrent `contract_view` clients).
+    ///
+    /// A thread that already has that much stack left (an RPC thread started with
+    /// [`VM_THREAD_STACK`]) runs `f` itself: handing a 100 µs view to a pool thread and
+    /// back costs two wake-ups, which under 32 concurrent view clients were a third of the
+    /// node's CPU (scheduler time on 2 vCPUs).
     fn on_vm_stack<T: Send>(f: impl FnOnce() -> Result<T> + Send) -> Result<T> {
-        let pool = vm_pool()?;
-        pool.install(|| std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)))
-            .map_err(|_| ExecutorError::Thread("execution thread panicked".into()))?
+        let caught = if has_vm_stack() {
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
+        } else {
+            vm_pool()?.install(|| std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)))
+        };
+        caught.map_err(|_| ExecutorError::Thread("execution thread panicked".into()))?
     }
 
     /// The pre-check of `tx` at its place in a block: after `included` transactions that
@@ -888,6 +896,19 @@ fn check(
 /// never leaves views without a thread, and one per core beyond that.
 pub const MIN_VM_THREADS: usize = 4;
 
+/// Stack size for a thread of the caller's that should run executions itself rather than
+/// hand them to the execution threads: [`MIN_NATIVE_STACK`] for the execution plus 2 MiB
+/// for the frames already on the thread when it calls (an async runtime, a JSON-RPC
+/// handler). A node gives its RPC runtime's threads this size.
+pub const VM_THREAD_STACK: usize = MIN_NATIVE_STACK + 2 * 1024 * 1024;
+
+/// Whether the calling thread has at least [`MIN_NATIVE_STACK`] of stack left, so an
+/// execution can run on it with the same room as on an execution thread (where stack
+/// exhaustion happens is then the same on every thread: `MAX_WASM_STACK` per level).
+fn has_vm_stack() -> bool {
+    stacker::remaining_stack().is_some_and(|left| left >= MIN_NATIVE_STACK)
+}
+
 /// The execution threads, each with [`MIN_NATIVE_STACK`] of stack, started on first use.
 fn vm_pool() -> Result<&'static rayon::ThreadPool> {
     static POOL: std::sync::OnceLock<std::result::Result<rayon::ThreadPool, String>> =
@@ -903,4 +924,53 @@ fn vm_pool() -> Result<&'static rayon::ThreadPool> {
     })
     .as_ref()
     .map_err(|e| ExecutorError::Thread(format!("starting the execution threads: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn thread_name() -> Result<String> {
+        Ok(std::thread::current().name().unwrap_or_default().to_owned())
+    }
+
+    fn on_thread<T: Send + 'static>(stack: usize, f: impl FnOnce() -> T + Send + 'static) -> T {
+        std::thread::Builder::new()
+            .name("caller".into())
+            .stack_size(stack)
+            .spawn(f)
+            .expect("spawn")
+            .join()
+            .expect("join")
+    }
+
+    /// A thread with `VM_THREAD_STACK` runs executions itself, one with less hands them to
+    /// an execution thread, and a panic is an error (not an unwind) either way.
+    #[test]
+    fn executions_run_on_the_caller_only_when_it_has_the_stack() {
+        let (name, panicked) = on_thread(VM_THREAD_STACK, || {
+            (
+                Executor::on_vm_stack(thread_name),
+                Executor::on_vm_stack::<()>(|| panic!("a failing execution")),
+            )
+        });
+        assert_eq!(name.expect("runs"), "caller");
+        assert!(
+            matches!(panicked, Err(ExecutorError::Thread(_))),
+            "{panicked:?}"
+        );
+
+        let (name, panicked) = on_thread(2 << 20, || {
+            (
+                Executor::on_vm_stack(thread_name),
+                Executor::on_vm_stack::<()>(|| panic!("a failing execution")),
+            )
+        });
+        let name = name.expect("runs");
+        assert!(name.starts_with("cairn-exec-"), "{name}");
+        assert!(
+            matches!(panicked, Err(ExecutorError::Thread(_))),
+            "{panicked:?}"
+        );
+    }
 }

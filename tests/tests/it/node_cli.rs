@@ -178,6 +178,8 @@ fn cairn_bench_measures_a_devnet_and_writes_json() {
             "1000",
             "--state-accounts",
             "2000",
+            "--gas-limit",
+            "200000000",
             "--token",
         ])
         .arg(cairn_tests::workspace_root().join("contracts/token"))
@@ -198,6 +200,8 @@ fn cairn_bench_measures_a_devnet_and_writes_json() {
     let v: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&json).expect("json written")).expect("json");
     assert_eq!(v["cold_start_ms"]["runs"].as_array().map(Vec::len), Some(1));
+    // The loaded devnet runs with the gas limit asked for (the node's own answer).
+    assert_eq!(v["block_gas_limit"], 200_000_000, "{v}");
     let runs = v["contract_view"].as_array().expect("view runs");
     assert_eq!(runs.len(), 2);
     for (run, clients) in runs.iter().zip([1, 2]) {
@@ -246,6 +250,12 @@ fn cairn_bench_measures_a_devnet_and_writes_json() {
         .expect("runs");
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--window must be in 1..=20000"));
+    let bad = Command::new(cairn_bin())
+        .args(["bench", "--gas-limit", "100"])
+        .output()
+        .expect("runs");
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--gas-limit must be at least"));
     // The peers' side refuses at once, before measuring anything, when it is not installed.
     let missing = dir.path().join("no-peers");
     let bad = Command::new(cairn_bin())

@@ -104,3 +104,21 @@ fn executing_on_a_pending_parent_matches_committing_first() {
     b.commit(&b1.changes).unwrap();
     assert_eq!(b.commit(&b2.changes).unwrap().root, a2.state_root);
 }
+
+/// A caller whose thread has `VM_THREAD_STACK` (a node's RPC threads) runs the block itself
+/// instead of handing it to an execution thread; the outcome is byte for byte the same.
+#[test]
+fn a_caller_with_a_vm_sized_stack_gets_the_execution_threads_outcome() {
+    let state = funded_state(MemStore::new(), &genesis());
+    let txs = block(&mut signers());
+    let on_pool = executor().execute(&state, &env(1), &txs).unwrap();
+    let here = std::thread::scope(|s| {
+        std::thread::Builder::new()
+            .stack_size(cairn_executor::VM_THREAD_STACK)
+            .spawn_scoped(s, || executor().execute(&state, &env(1), &txs).unwrap())
+            .unwrap()
+            .join()
+            .unwrap()
+    });
+    assert_eq!(on_pool, here);
+}
