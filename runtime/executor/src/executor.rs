@@ -29,7 +29,8 @@ use cairn_primitives::{
     merkle_root,
 };
 use cairn_state::{Overlay, StateChanges, StateError, StateReader};
-use cairn_vm::{CallContext, Execution, Outcome, Vm, VmError, limits::MIN_NATIVE_STACK};
+use cairn_vm::limits::{MAX_CALL_DEPTH, MAX_POOLED_INSTANCES, MIN_NATIVE_STACK};
+use cairn_vm::{CallContext, Execution, Outcome, Vm, VmError};
 
 use crate::host::StateHost;
 use crate::trace::CallFrame;
@@ -360,14 +361,25 @@ impl Executor {
     /// third of the node's CPU under 32 concurrent `contract_view` clients).
     ///
     /// A thread that already has that much stack left (an RPC thread started with
-    /// [`VM_THREAD_STACK`]) runs `f` itself: handing a 100 µs view to a pool thread and
-    /// back costs two wake-ups, which under 32 concurrent view clients were a third of the
-    /// node's CPU (scheduler time on 2 vCPUs).
+    /// [`VM_THREAD_STACK`]) runs `f` itself while one of [`max_inline_executions`] slots is
+    /// free: handing a 100 µs view to a pool thread and back costs two wake-ups, which under
+    /// 32 concurrent view clients were a third of the node's CPU (scheduler time on 2
+    /// vCPUs).
     fn on_vm_stack<T: Send>(f: impl FnOnce() -> Result<T> + Send) -> Result<T> {
-        let caught = if has_vm_stack() {
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
+        let slot = if has_vm_stack() {
+            InlineSlot::take()
         } else {
-            vm_pool()?.install(|| std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)))
+            None
+        };
+        let caught = match slot {
+            Some(slot) => {
+                let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+                drop(slot);
+                caught
+            }
+            None => {
+                vm_pool()?.install(|| std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)))
+            }
         };
         caught.map_err(|_| ExecutorError::Thread("execution thread panicked".into()))?
     }
@@ -909,14 +921,62 @@ fn has_vm_stack() -> bool {
     stacker::remaining_stack().is_some_and(|left| left >= MIN_NATIVE_STACK)
 }
 
+/// Threads of the execution pool: one per core, at least [`MIN_VM_THREADS`].
+fn vm_threads() -> usize {
+    static THREADS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *THREADS.get_or_init(|| {
+        std::thread::available_parallelism()
+            .map_or(1, usize::from)
+            .max(MIN_VM_THREADS)
+    })
+}
+
+/// Most executions that run on their callers' own threads at once. Every execution, at its
+/// deepest, holds `MAX_CALL_DEPTH + 1` wasm instances of the VM's pool of
+/// [`MAX_POOLED_INSTANCES`]; the execution threads run at most one execution each, and the
+/// callers get what is left of the pool's room, so however many views arrive at once they
+/// cannot exhaust the instance pool under a block's execution (256 / 33 = 7 executions, less
+/// 4 execution threads: 3 on a machine of up to 4 cores; none from 7 cores on).
+#[must_use]
+pub fn max_inline_executions() -> usize {
+    let per_execution = usize::try_from(MAX_CALL_DEPTH).map_or(usize::MAX, |d| d + 1);
+    let room = usize::try_from(MAX_POOLED_INSTANCES).map_or(0, |n| n / per_execution);
+    room.saturating_sub(vm_threads())
+}
+
+/// Executions running on their callers' threads now.
+static INLINE_EXECUTIONS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// One of the [`max_inline_executions`] places to run on the caller's thread, given back on
+/// drop.
+struct InlineSlot;
+
+impl InlineSlot {
+    fn take() -> Option<Self> {
+        use std::sync::atomic::Ordering;
+        let max = max_inline_executions();
+        INLINE_EXECUTIONS
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < max).then_some(n + 1)
+            })
+            .ok()
+            .map(|_| Self)
+    }
+}
+
+impl Drop for InlineSlot {
+    fn drop(&mut self) {
+        INLINE_EXECUTIONS.fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
+    }
+}
+
 /// The execution threads, each with [`MIN_NATIVE_STACK`] of stack, started on first use.
 fn vm_pool() -> Result<&'static rayon::ThreadPool> {
     static POOL: std::sync::OnceLock<std::result::Result<rayon::ThreadPool, String>> =
         std::sync::OnceLock::new();
     POOL.get_or_init(|| {
-        let cores = std::thread::available_parallelism().map_or(1, usize::from);
         rayon::ThreadPoolBuilder::new()
-            .num_threads(cores.max(MIN_VM_THREADS))
+            .num_threads(vm_threads())
             .stack_size(MIN_NATIVE_STACK)
             .thread_name(|i| format!("cairn-exec-{i}"))
             .build()
@@ -934,7 +994,13 @@ mod tests {
         Ok(std::thread::current().name().unwrap_or_default().to_owned())
     }
 
+    /// Runs `f` on a new thread named "caller" with `stack` bytes of stack. The tests share
+    /// the inline slots, so they take turns.
     fn on_thread<T: Send + 'static>(stack: usize, f: impl FnOnce() -> T + Send + 'static) -> T {
+        static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
+        let _turn = TURN
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         std::thread::Builder::new()
             .name("caller".into())
             .stack_size(stack)
@@ -954,7 +1020,12 @@ mod tests {
                 Executor::on_vm_stack::<()>(|| panic!("a failing execution")),
             )
         });
-        assert_eq!(name.expect("runs"), "caller");
+        let name = name.expect("runs");
+        if max_inline_executions() > 0 {
+            assert_eq!(name, "caller");
+        } else {
+            assert!(name.starts_with("cairn-exec-"), "{name}");
+        }
         assert!(
             matches!(panicked, Err(ExecutorError::Thread(_))),
             "{panicked:?}"
@@ -972,5 +1043,30 @@ mod tests {
             matches!(panicked, Err(ExecutorError::Thread(_))),
             "{panicked:?}"
         );
+    }
+
+    /// Once `max_inline_executions` run on callers' threads, the next caller, however much
+    /// stack it has, hands its execution to an execution thread; a freed slot is used again.
+    #[test]
+    fn callers_beyond_the_inline_limit_use_the_execution_threads() {
+        let max = max_inline_executions();
+        assert!(
+            max >= 1 || vm_threads() >= 7,
+            "{max} inline beside {} threads",
+            vm_threads()
+        );
+        let (full, freed) = on_thread(VM_THREAD_STACK, move || {
+            let held: Vec<InlineSlot> = (0..max).map_while(|_| InlineSlot::take()).collect();
+            assert_eq!(held.len(), max);
+            assert!(InlineSlot::take().is_none(), "no slot past the limit");
+            let full = Executor::on_vm_stack(thread_name);
+            drop(held);
+            (full, Executor::on_vm_stack(thread_name))
+        });
+        let full = full.expect("runs");
+        assert!(full.starts_with("cairn-exec-"), "{full}");
+        if max > 0 {
+            assert_eq!(freed.expect("runs"), "caller");
+        }
     }
 }
