@@ -238,43 +238,40 @@ fn cairn_bench_measures_a_devnet_and_writes_json() {
         );
     }
 
-    let bad = Command::new(cairn_bin())
-        .args(["bench", "--clients", "0"])
-        .output()
-        .expect("runs");
-    assert!(!bad.status.success());
-    assert!(String::from_utf8_lossy(&bad.stderr).contains("--clients"));
-    let bad = Command::new(cairn_bin())
-        .args(["bench", "--window", "20001"])
-        .output()
-        .expect("runs");
-    assert!(!bad.status.success());
-    assert!(String::from_utf8_lossy(&bad.stderr).contains("--window must be in 1..=20000"));
-    let bad = Command::new(cairn_bin())
-        .args(["bench", "--gas-limit", "100"])
-        .output()
-        .expect("runs");
-    assert!(!bad.status.success());
-    assert!(String::from_utf8_lossy(&bad.stderr).contains("--gas-limit must be at least"));
+    // Bad flags are refused before anything runs, each with its rule.
+    for (args, says) in [
+        (&["--clients", "0"][..], "--clients"),
+        (&["--window", "20001"], "--window must be in 1..=20000"),
+        (&["--gas-limit", "100"], "--gas-limit must be at least"),
+        (
+            &["--peers", "bench/peers", "--peer-accounts", "1"],
+            "--peer-accounts must be in 2..=10000",
+        ),
+    ] {
+        let said = bench_refusal(args);
+        assert!(said.contains(says), "{args:?}: {said}");
+    }
     // The peers' side refuses at once, before measuring anything, when it is not installed.
     let missing = dir.path().join("no-peers");
-    let bad = Command::new(cairn_bin())
-        .args(["bench", "--peers"])
-        .arg(&missing)
-        .output()
-        .expect("runs");
-    assert!(!bad.status.success());
-    let said = String::from_utf8_lossy(&bad.stderr);
+    let said = bench_refusal(&["--peers", missing.to_str().expect("a UTF-8 temp path")]);
     assert!(
         said.contains("install.sh") && !said.contains("bench:"),
         "{said}"
     );
-    let bad = Command::new(cairn_bin())
-        .args(["bench", "--peers", "bench/peers", "--peer-accounts", "1"])
+}
+
+/// Runs `cairn bench ARGS`, which must fail; returns what it said on stderr.
+fn bench_refusal(args: &[&str]) -> String {
+    let out = Command::new(cairn_bin())
+        .arg("bench")
+        .args(args)
         .output()
         .expect("runs");
-    assert!(!bad.status.success());
-    assert!(String::from_utf8_lossy(&bad.stderr).contains("--peer-accounts must be in 2..=10000"));
+    assert!(
+        !out.status.success(),
+        "cairn bench {args:?} should be refused"
+    );
+    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 #[test]
