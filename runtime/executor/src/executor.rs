@@ -905,7 +905,8 @@ fn check(
 }
 
 /// Threads in the execution pool: at least [`MIN_VM_THREADS`], so a long block execution
-/// never leaves views without a thread, and one per core beyond that.
+/// never leaves views without a thread, and one per core beyond that, up to 7 (what the
+/// VM's instance pool holds at full call depth).
 pub const MIN_VM_THREADS: usize = 4;
 
 /// Stack size for a thread of the caller's that should run executions itself rather than
@@ -921,27 +922,33 @@ fn has_vm_stack() -> bool {
     stacker::remaining_stack().is_some_and(|left| left >= MIN_NATIVE_STACK)
 }
 
-/// Threads of the execution pool: one per core, at least [`MIN_VM_THREADS`].
+/// Executions the VM's instance pool holds at once, each at its deepest: every one may hold
+/// `MAX_CALL_DEPTH + 1` wasm instances of [`MAX_POOLED_INSTANCES`] (256 / 33 = 7).
+fn execution_room() -> usize {
+    let per_execution = usize::try_from(MAX_CALL_DEPTH).map_or(usize::MAX, |d| d + 1);
+    usize::try_from(MAX_POOLED_INSTANCES).map_or(0, |n| n / per_execution)
+}
+
+/// Threads of the execution pool: one per core, at least [`MIN_VM_THREADS`], at most
+/// [`execution_room`] (more threads could exhaust the instance pool at full call depth).
 fn vm_threads() -> usize {
     static THREADS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
     *THREADS.get_or_init(|| {
         std::thread::available_parallelism()
             .map_or(1, usize::from)
             .max(MIN_VM_THREADS)
+            .min(execution_room())
     })
 }
 
-/// Most executions that run on their callers' own threads at once. Every execution, at its
-/// deepest, holds `MAX_CALL_DEPTH + 1` wasm instances of the VM's pool of
-/// [`MAX_POOLED_INSTANCES`]; the execution threads run at most one execution each, and the
-/// callers get what is left of the pool's room, so however many views arrive at once they
-/// cannot exhaust the instance pool under a block's execution (256 / 33 = 7 executions, less
-/// 4 execution threads: 3 on a machine of up to 4 cores; none from 7 cores on).
+/// Most executions that run on their callers' own threads at once. The execution threads
+/// run at most one execution each, and the callers get what is left of [`execution_room`],
+/// so however many views arrive at once they cannot exhaust the VM's instance pool under a
+/// block's execution (7 executions, less 4 execution threads: 3 on a machine of up to 4
+/// cores; none from 7 cores on).
 #[must_use]
 pub fn max_inline_executions() -> usize {
-    let per_execution = usize::try_from(MAX_CALL_DEPTH).map_or(usize::MAX, |d| d + 1);
-    let room = usize::try_from(MAX_POOLED_INSTANCES).map_or(0, |n| n / per_execution);
-    room.saturating_sub(vm_threads())
+    execution_room().saturating_sub(vm_threads())
 }
 
 /// Executions running on their callers' threads now.
