@@ -50,7 +50,7 @@ const TOKEN_AMOUNT: u128 = 1;
 /// Block gas limit of the devnet the transfer workloads run on: the figure the peers are
 /// given (`BLOCK_GAS_LIMIT` in `bench/peers/hardhat.config.js` and `ganache.js`), so that
 /// neither side's blocks are cut by gas while the other's are not.
-pub(crate) const BENCH_BLOCK_GAS_LIMIT: u64 = 1_000_000_000;
+const BENCH_BLOCK_GAS_LIMIT: u64 = 1_000_000_000;
 
 /// Options of `cairn bench`.
 #[derive(clap::Args, Debug, Clone)]

@@ -366,20 +366,11 @@ impl Executor {
     /// 32 concurrent view clients were a third of the node's CPU (scheduler time on 2
     /// vCPUs).
     fn on_vm_stack<T: Send>(f: impl FnOnce() -> Result<T> + Send) -> Result<T> {
-        let slot = if has_vm_stack() {
-            InlineSlot::take()
-        } else {
-            None
-        };
-        let caught = match slot {
-            Some(slot) => {
-                let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
-                drop(slot);
-                caught
-            }
-            None => {
-                vm_pool()?.install(|| std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)))
-            }
+        let run = || std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+        // The slot is held until the arm's execution returns.
+        let caught = match has_vm_stack().then(InlineSlot::take).flatten() {
+            Some(_slot) => run(),
+            None => vm_pool()?.install(run),
         };
         caught.map_err(|_| ExecutorError::Thread("execution thread panicked".into()))?
     }
@@ -1021,12 +1012,16 @@ mod tests {
     /// an execution thread, and a panic is an error (not an unwind) either way.
     #[test]
     fn executions_run_on_the_caller_only_when_it_has_the_stack() {
-        let (name, panicked) = on_thread(VM_THREAD_STACK, || {
-            (
-                Executor::on_vm_stack(thread_name),
-                Executor::on_vm_stack::<()>(|| panic!("a failing execution")),
-            )
-        });
+        // Where an execution ran, and what a panicking one returned, on a `stack`-byte thread.
+        let calls = |stack| {
+            on_thread(stack, || {
+                (
+                    Executor::on_vm_stack(thread_name),
+                    Executor::on_vm_stack::<()>(|| panic!("a failing execution")),
+                )
+            })
+        };
+        let (name, panicked) = calls(VM_THREAD_STACK);
         let name = name.expect("runs");
         if max_inline_executions() > 0 {
             assert_eq!(name, "caller");
@@ -1038,12 +1033,7 @@ mod tests {
             "{panicked:?}"
         );
 
-        let (name, panicked) = on_thread(2 << 20, || {
-            (
-                Executor::on_vm_stack(thread_name),
-                Executor::on_vm_stack::<()>(|| panic!("a failing execution")),
-            )
-        });
+        let (name, panicked) = calls(2 << 20);
         let name = name.expect("runs");
         assert!(name.starts_with("cairn-exec-"), "{name}");
         assert!(
