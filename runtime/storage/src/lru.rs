@@ -6,6 +6,8 @@
 use std::collections::HashMap;
 use std::hash::Hash;
 
+use foldhash::fast::RandomState;
+
 const NIL: usize = usize::MAX;
 
 struct Entry<K, V> {
@@ -18,8 +20,11 @@ struct Entry<K, V> {
 /// A bounded map that evicts the least recently used entry when full.
 pub struct LruCache<K, V> {
     // A hash map is fine here: only membership is used, its order never leaves the cache.
+    // foldhash instead of SipHash: a node key is 41 bytes, hashed on every lookup, insert
+    // and removal of a commit. Its seed is random per process, so keys an attacker grinds
+    // cannot be aimed at one bucket.
     #[allow(clippy::disallowed_types)]
-    index: HashMap<K, usize>,
+    index: HashMap<K, usize, RandomState>,
     entries: Vec<Entry<K, V>>,
     head: usize,
     tail: usize,
@@ -33,7 +38,7 @@ impl<K: Hash + Eq + Clone, V> LruCache<K, V> {
     #[allow(clippy::disallowed_types)] // see the field's comment
     pub fn new(capacity: usize) -> Self {
         Self {
-            index: HashMap::new(),
+            index: HashMap::with_hasher(RandomState::default()),
             entries: Vec::new(),
             head: NIL,
             tail: NIL,
