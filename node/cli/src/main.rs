@@ -4,6 +4,7 @@
 //! dir), and key utilities. More subcommands (`keys`, `deploy`, `call`, …) arrive with the
 //! client issue.
 
+mod allocator;
 mod bench_cmd;
 mod bench_load;
 mod bench_net;
@@ -16,30 +17,6 @@ mod node_cmd;
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
-
-/// mimalloc instead of the system allocator: the node allocates and frees many short-lived
-/// buffers of 0.5–2 KiB (trie nodes, encoded transactions, RPC bodies), where glibc's malloc
-/// showed as a tenth of the state benchmark's CPU. Allocation never reaches a result.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-/// mimalloc's index of `mi_option_purge_delay` (mimalloc.h, v2 and v3: the option after
-/// `mi_option_eager_commit_delay` = 14; the Rust binding names only the options up to that).
-const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
-
-/// How long memory the node freed stays with it before mimalloc returns it to the OS, in
-/// milliseconds. mimalloc's default is 1 s: memory a block commit freed (12 MB of node and
-/// batch buffers for 10,000 updates) was often returned before the next block asked for it
-/// again, so every block took page faults and the kernel zeroed pages (7% of the state
-/// bench's CPU; commit 136 → 97 ms median over 31 blocks with 10 s). 10 s is jemalloc's
-/// default decay: an idle node still gives its memory back.
-const ALLOCATOR_PURGE_DELAY_MS: std::os::raw::c_long = 10_000;
-
-/// Applies [`ALLOCATOR_PURGE_DELAY_MS`].
-fn tune_allocator() {
-    // SAFETY: `mi_option_set` only stores an option value; any value is valid for this one.
-    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, ALLOCATOR_PURGE_DELAY_MS) };
-}
 
 /// Cairn: a fast, deterministic smart-contract platform.
 #[derive(Parser, Debug)]
@@ -140,7 +117,7 @@ enum Command {
 }
 
 fn main() -> std::process::ExitCode {
-    tune_allocator();
+    allocator::tune();
     match run(Cli::parse()) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
@@ -419,22 +396,4 @@ fn getrandom_seed(out: &mut [u8; 32]) -> anyhow::Result<()> {
     use std::io::Read;
     std::fs::File::open("/dev/urandom")?.read_exact(out)?;
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_tuned_option_is_the_purge_delay() {
-        // SAFETY: reading and storing option values.
-        let get = || unsafe { libmimalloc_sys::mi_option_get(MI_OPTION_PURGE_DELAY) };
-        // mimalloc's default purge delay is 1,000 ms and no other option's default is: the
-        // index names that option (unless the environment overrides it).
-        if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
-            assert_eq!(get(), 1_000);
-        }
-        tune_allocator();
-        assert_eq!(get(), ALLOCATOR_PURGE_DELAY_MS);
-    }
 }

@@ -14,16 +14,9 @@ use cairn_state::{
 use cairn_storage::{Column, KvRead, RocksConfig, RocksStore};
 use cairn_trie::RootRef;
 
-/// The `cairn` binary's allocator, so the figures are the node's.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-/// The `cairn` binary's allocator setting (`tune_allocator` in node/cli/src/main.rs, which
-/// tests the option index): freed memory stays 10 s before mimalloc returns it to the OS.
-fn tune_allocator() {
-    // SAFETY: `mi_option_set` only stores an option value (15 = `mi_option_purge_delay`).
-    unsafe { libmimalloc_sys::mi_option_set(15, 10_000) };
-}
+/// The `cairn` binary's allocator and its setting, so the figures are the node's.
+#[path = "../../../node/cli/src/allocator.rs"]
+mod allocator;
 
 fn env(name: &str, default: u64) -> u64 {
     std::env::var(name)
@@ -90,7 +83,7 @@ fn alloy_full_root(_leaves: &[([u8; 32], Vec<u8>)]) -> Option<Duration> {
 }
 
 fn main() {
-    tune_allocator();
+    allocator::tune();
     let accounts = env("CAIRN_BENCH_ACCOUNTS", 1_000_000);
     let block = env("CAIRN_BENCH_BLOCK", 10_000);
     let blocks = env("CAIRN_BENCH_BLOCKS", 5);
